@@ -1,0 +1,1 @@
+"""The operator-facing HTTP API: one pipeline, a routing table, thin handlers per resource."""

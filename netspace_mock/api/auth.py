@@ -1,0 +1,51 @@
+"""Authenticates an /api request: the three headers, the operator's key, the timestamp, the signature."""
+
+from __future__ import annotations
+
+from netspace_mock import signing
+from netspace_mock.domain.operators import OperatorDirectory
+from netspace_mock.errors import Unauthorized
+from netspace_mock.store.operators import Operator
+
+
+def authenticate(
+    headers: dict[str, str] | object,
+    method: str,
+    raw_path: str,
+    body: bytes,
+    *,
+    operators: OperatorDirectory,
+    now: float,
+    tolerance: int,
+    path_mode: str,
+) -> Operator:
+    """The calling operator, or Unauthorized whose message names the one check that failed."""
+    missing = [
+        h
+        for h in (signing.HEADER_KEY, signing.HEADER_TIMESTAMP, signing.HEADER_SIGNATURE)
+        if not headers.get(h)
+    ]
+    if missing:
+        raise Unauthorized(
+            f"missing header{'s' if len(missing) > 1 else ''} {', '.join(missing)}: every /api request "
+            "is signed with X-API-Key, X-Timestamp and X-Signature"
+        )
+    api_key = headers[signing.HEADER_KEY]
+    operator = operators.by_api_key(api_key)
+    if operator is None:
+        shown = api_key if len(api_key) <= 64 else api_key[:64] + "…"
+        raise Unauthorized(f"unknown API key {shown!r}")
+    try:
+        signing.check_timestamp(headers[signing.HEADER_TIMESTAMP], now, tolerance)
+        signing.verify(
+            operator.secret_key,
+            headers[signing.HEADER_TIMESTAMP],
+            method,
+            raw_path,
+            body,
+            headers[signing.HEADER_SIGNATURE],
+            path_mode,
+        )
+    except signing.SignatureError as exc:
+        raise Unauthorized(exc.reason, details=exc.details) from None
+    return operator

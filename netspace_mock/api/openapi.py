@@ -1,0 +1,115 @@
+"""The OpenAPI 3.1 document, generated from the routing table and the schemas/ files."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from netspace_mock import __version__, schemas
+from netspace_mock.api.call import Route
+
+SIGNING_HEADERS = ("X-API-Key", "X-Timestamp", "X-Signature")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _operation(route: Route) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": f"{route.method.lower()}_{route.path.strip('/').replace('/', '_').replace('-', '_')}",
+        "summary": route.summary,
+        "tags": [route.tag],
+        "security": [{k: []} for k in ("apiKey",)],
+        "parameters": [
+            {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+            for h in SIGNING_HEADERS
+        ],
+        "responses": {
+            "default": {
+                "description": "error envelope",
+                "content": {"application/json": {"schema": _ref("error")}},
+            }
+        },
+    }
+    for name in re.findall(r"{(\w+)}", route.path):
+        op["parameters"].append(
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+            }
+        )
+    if route.query:
+        for name, spec in schemas.documents()[route.query]["properties"].items():
+            op["parameters"].append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": False,
+                    "schema": spec if "$ref" not in spec else {"$ref": _component_ref(spec)},
+                }
+            )
+    if route.request:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(route.request)}},
+        }
+    if route.response:
+        op["responses"]["200"] = {
+            "description": route.summary,
+            "content": {"application/json": {"schema": _ref(route.response)}},
+        }
+    else:
+        op["responses"]["501"] = {
+            "description": "not implemented yet",
+            "content": {"application/json": {"schema": _ref("error")}},
+        }
+    return op
+
+
+def _component_ref(spec: dict[str, Any]) -> str:
+    file, _, pointer = spec["$ref"].partition("#")
+    return f"#/components/schemas/{file.removesuffix('.json')}{pointer}"
+
+
+def _rewrite(node: Any) -> Any:
+    """Point every cross-file $ref at components/schemas so the document stands alone."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and not value.startswith("#/components"):
+                file, _, pointer = value.partition("#")
+                out[key] = f"#/components/schemas/{file.removesuffix('.json')}{pointer}" if file else value
+            elif key in ("$id", "$schema"):
+                continue
+            else:
+                out[key] = _rewrite(value)
+        return out
+    if isinstance(node, list):
+        return [_rewrite(v) for v in node]
+    return node
+
+
+def document(routes: list[Route], base_url: str) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    components = {name: _rewrite(doc) for name, doc in schemas.documents().items()}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Netspace ONE platform API (netspace-mock)",
+            "version": __version__,
+            "description": "Every /api request is signed: X-Signature = hex HMAC-SHA256 of "
+            "TIMESTAMP + METHOD + PATH + BODY with the operator's secret key.",
+        },
+        "servers": [{"url": base_url}],
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+        },
+    }

@@ -1,0 +1,157 @@
+"""The one request pipeline, top to bottom: read → authenticate → route → validate → act → respond.
+
+Every failure, ours or aiohttp's, leaves through `error_response`, so every answer is the envelope.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from netspace_mock import jsonio, schemas
+from netspace_mock.api.auth import authenticate
+from netspace_mock.api.call import Call, Route
+from netspace_mock.domain.platform import Platform
+from netspace_mock.errors import (
+    ApiError,
+    InternalError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    envelope,
+)
+
+log = logging.getLogger("netspace_mock.requests")
+PLATFORM = web.AppKey("platform", Platform)
+OPERATOR = "netspace_mock.operator"
+RAW_BODY = "netspace_mock.raw_body"
+
+
+def json_response(payload: Any, status: int = 200) -> web.Response:
+    return web.Response(body=jsonio.dumps(payload), status=status, content_type="application/json")
+
+
+def error_response(err: ApiError) -> web.Response:
+    return json_response(envelope(err), status=err.status)
+
+
+def _translate(exc: web.HTTPException, request: web.Request) -> ApiError:
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return MethodNotAllowed(
+            f"{request.method} is not allowed on {request.path}; use {allowed}",
+            details={"allowed_methods": sorted(exc.allowed_methods)},
+        )
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        limit = request.app[PLATFORM].settings.max_body_bytes
+        return PayloadTooLarge(
+            f"the request body is larger than {limit} bytes", details={"limit_bytes": limit}
+        )
+    if isinstance(exc, web.HTTPNotFound):
+        return NotFound(
+            f"no route {request.method} {request.path[:256]}; GET /openapi.json lists every route"
+        )
+    err = ApiError(exc.reason or "HTTP error")
+    err.status, err.code = exc.status, "INVALID_REQUEST" if 400 <= exc.status < 500 else "INTERNAL_ERROR"
+    return err
+
+
+@web.middleware
+async def pipeline(request: web.Request, handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    platform = request.app[PLATFORM]
+    operator_id = None
+    try:
+        if request.path.startswith("/api/"):
+            raw = await request.read()
+            request[RAW_BODY] = raw
+            operator = authenticate(
+                request.headers,
+                request.method,
+                request.raw_path,
+                raw,
+                operators=platform.operators,
+                now=platform.clock.now(),
+                tolerance=platform.settings.timestamp_tolerance,
+                path_mode=platform.settings.signature_path,
+            )
+            request[OPERATOR] = operator
+            operator_id = operator.id
+        response = await handler(request)
+    except ApiError as err:
+        response = error_response(err)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = error_response(_translate(exc, request))
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        response = error_response(
+            InternalError("unexpected error; this is a bug in netspace-mock, please report it")
+        )
+    log.info(
+        "%s %s %s",
+        request.method,
+        request.path,
+        response.status,
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status,
+            "operator_id": operator_id,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )
+    return response
+
+
+def _coerce(value: str, schema: dict[str, Any]) -> Any:
+    """A query-string value as the type its schema declares; left as text when it does not convert."""
+    kind = schema.get("type")
+    if kind == "integer" and value.lstrip("-").isdigit() and len(value) <= 18:
+        return int(value)
+    if kind == "boolean" and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    if kind == "number":
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return value
+    return value
+
+
+def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
+    properties = schemas.documents()[schema_name].get("properties", {})
+    query: dict[str, Any] = {}
+    for name, spec in properties.items():
+        values = request.query.getall(name, [])
+        if len(values) > 1:
+            raise InvalidRequest.at(f"$.{name}", "is given more than once in the query string")
+        if values:
+            query[name] = _coerce(values[0], spec)
+    schemas.validate(schema_name, query)
+    return query
+
+
+def endpoint(route: Route):
+    """The aiohttp handler for one routing-table row: parse and validate, call the handler, wrap."""
+
+    async def handle(request: web.Request) -> web.Response:
+        call = Call(
+            platform=request.app[PLATFORM], operator=request.get(OPERATOR), params=dict(request.match_info)
+        )
+        if route.request:
+            call.body = jsonio.loads(request[RAW_BODY])
+            schemas.validate(route.request, call.body)
+        if route.query:
+            call.query = parse_query(request, route.query)
+        result = await route.handler(call)
+        return json_response({"success": True, **result})
+
+    handle.__name__ = route.handler.__name__
+    return handle

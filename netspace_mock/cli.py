@@ -1,0 +1,120 @@
+"""The command line: `serve` runs the mock, `sign` prints the headers and a curl line for a request."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import shlex
+import signal
+import sys
+import time
+
+from netspace_mock import __version__, signing
+from netspace_mock import settings as settings_mod
+from netspace_mock.settings import Settings
+
+
+def _add_settings_flags(parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None) -> None:
+    for f in settings_mod.fields():
+        if only is not None and f.name not in only:
+            continue
+        default = f.default
+        env = settings_mod.env_name(f)
+        parser.add_argument(
+            settings_mod.flag_name(f),
+            dest=f.name,
+            default=None,
+            metavar=f.name.upper(),
+            type=lambda text, f=f: settings_mod.convert(f, text),
+            help=f"{f.metadata['help']} (env {env}; default {default!r})",
+        )
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    flags = {f.name: getattr(args, f.name, None) for f in settings_mod.fields()}
+    try:
+        return settings_mod.from_sources(flags)
+    except ValueError as exc:
+        raise SystemExit(f"netspace-mock: invalid setting: {exc}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netspace-mock", description="An offline emulator of the Netspace ONE platform."
+    )
+    parser.add_argument("--version", action="version", version=f"netspace-mock {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the mock platform")
+    _add_settings_flags(serve)
+
+    sign = commands.add_parser("sign", help="print the signing headers and a curl line for one request")
+    sign.add_argument("method", help="HTTP method, e.g. POST")
+    sign.add_argument("path", help="request path with the /api prefix, and the query string if any")
+    sign.add_argument("body", nargs="?", default="", help="the exact JSON body ('-' reads standard input)")
+    sign.add_argument("--timestamp", type=int, default=None, help="Unix seconds (default: now)")
+    _add_settings_flags(sign, only=("api_key", "secret_key", "host", "port", "public_url"))
+    return parser
+
+
+async def _serve(settings: Settings) -> None:
+    from aiohttp import web
+
+    from netspace_mock import logs
+    from netspace_mock.app import create_app
+
+    logs.setup(settings.log_format)
+    runner = web.AppRunner(create_app(settings), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    port = runner.addresses[0][1] if runner.addresses else settings.port
+    url = settings.public_url or f"http://{settings.host}:{port}"
+    print(
+        f"netspace-mock {__version__} serving on {url}\n"
+        f"  API key     {settings.api_key}\n  Secret key  {settings.secret_key}\n"
+        f"  Database    {settings.db}\n  Webhook     {settings.webhook_url or url + '/operator/webhook (reference wallet)'}\n"
+        f"  Try: netspace-mock sign GET /api/games/featured",
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    print("netspace-mock: shutting down", flush=True)
+    await runner.cleanup()
+
+
+def _sign(args: argparse.Namespace, settings: Settings) -> int:
+    body = sys.stdin.read() if args.body == "-" else args.body
+    method = args.method.upper()
+    if not args.path.startswith("/"):
+        print("netspace-mock sign: PATH must start with / (e.g. /api/game/launch)", file=sys.stderr)
+        return 2
+    timestamp = args.timestamp if args.timestamp is not None else int(time.time())
+    headers = signing.headers(settings.api_key, settings.secret_key, timestamp, method, args.path, body)
+    for name, value in headers.items():
+        print(f"{name}: {value}")
+    parts = ["curl", "-sS", "-X", method]
+    for name, value in headers.items():
+        parts += ["-H", f"{name}: {value}"]
+    if body:
+        parts += ["-H", "Content-Type: application/json", "--data-binary", body]
+    parts.append(settings.base_url + args.path)
+    print()
+    print(" ".join(shlex.quote(p) for p in parts))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = _settings(args)
+    if args.command == "serve":
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(settings))
+        return 0
+    if args.command == "sign":
+        return _sign(args, settings)
+    return 2

@@ -1,0 +1,1 @@
+"""The platform's rules: money, catalog, sessions, rounds, free bets and jackpots. No aiohttp here."""

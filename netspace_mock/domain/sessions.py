@@ -1,0 +1,142 @@
+"""Game sessions: launch (real, sandbox, demo), relaunch rules, expiry, and the game_url they open."""
+
+from __future__ import annotations
+
+import ipaddress
+from decimal import Decimal
+from typing import Any
+
+from netspace_mock.domain.platform import Platform
+from netspace_mock.errors import InvalidRequest, InvalidSession, NotFound
+from netspace_mock.sources import iso
+from netspace_mock.store import sessions as store
+from netspace_mock.store.operators import Operator
+from netspace_mock.store.sessions import Session
+
+
+def require_game(platform: Platform, game_id: str, currency: str, language: str) -> dict[str, Any]:
+    game = platform.catalog.get(game_id)
+    if game is None:
+        raise NotFound(
+            f"game {game_id!r} does not exist; GET /api/games/catalog lists the games",
+            details={"errors": [{"path": "$.game_id", "message": "unknown game"}]},
+        )
+    if currency not in game["currencies"]:
+        raise InvalidRequest.at(
+            "$.currency",
+            f"game {game_id!r} does not support {currency}; it supports " + ", ".join(game["currencies"]),
+        )
+    if language not in game["languages"]:
+        raise InvalidRequest.at(
+            "$.language",
+            f"game {game_id!r} is not available in {language!r}; it is in " + ", ".join(game["languages"]),
+        )
+    return game
+
+
+def _check_client_ip(value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise InvalidRequest.at("$.client_ip", "must be an IPv4 or IPv6 address") from None
+
+
+def game_url(platform: Platform, token: str) -> str:
+    return f"{platform.settings.base_url}/play/{token}"
+
+
+async def launch(platform: Platform, operator: Operator, body: dict[str, Any], kind: str) -> dict[str, Any]:
+    """POST /api/game/launch and /api/sandbox/game/launch: create or relaunch a real-money session."""
+    language = body.get("language", "en")
+    require_game(platform, body["game_id"], body["currency"], language)
+    _check_client_ip(body.get("client_ip"))
+    now = platform.clock.now()
+    wanted = Session(
+        operator_id=operator.id,
+        session_id=body["session_id"],
+        player_id=body["player_id"],
+        game_id=body["game_id"],
+        currency=body["currency"],
+        language=language,
+        return_url=body.get("return_url"),
+        client_ip=body.get("client_ip"),
+        kind=kind,
+        demo_balance=None,
+        created_at=now,
+        expires_at=now + platform.settings.session_ttl,
+    )
+
+    def compatible(stored: Session) -> bool:
+        return (stored.player_id, stored.currency, stored.kind) == (
+            wanted.player_id,
+            wanted.currency,
+            kind,
+        ) and (stored.expires_at > now)
+
+    token = platform.ids.make("", 40)
+    stored, existed = await store.create_or_relaunch(platform.db, wanted, token, iso(now), compatible)
+    if existed and not compatible(stored):
+        raise InvalidSession(_conflict(stored, wanted, now), details={"session_id": stored.session_id})
+    return {
+        "game_url": game_url(platform, token),
+        "session_id": stored.session_id,
+        "expires_at": iso(stored.expires_at),
+    }
+
+
+def _conflict(stored: Session, wanted: Session, now: float) -> str:
+    sid = stored.session_id
+    if stored.expires_at <= now:
+        return f"session {sid!r} expired at {iso(stored.expires_at)}; launch with a new session_id"
+    if stored.player_id != wanted.player_id:
+        return f"session {sid!r} belongs to another player_id; a session_id cannot change player"
+    if stored.currency != wanted.currency:
+        return f"session {sid!r} was launched in {stored.currency}; a session_id cannot change currency"
+    return f"session {sid!r} is a {stored.kind} session and cannot be relaunched as {wanted.kind}"
+
+
+async def launch_demo(platform: Platform, operator: Operator, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /api/game/launch-demo: a session with a virtual balance kept by the mock; no webhooks."""
+    currency = body.get("currency", "USD")
+    language = body.get("language", "en")
+    require_game(platform, body["game_id"], currency, language)
+    now = platform.clock.now()
+    balance = Decimal(str(platform.settings.demo_balance))
+    session = Session(
+        operator_id=operator.id,
+        session_id=platform.ids.make("demo_", 24),
+        player_id="demo",
+        game_id=body["game_id"],
+        currency=currency,
+        language=language,
+        return_url=body.get("return_url"),
+        client_ip=None,
+        kind="demo",
+        demo_balance=balance,
+        created_at=now,
+        expires_at=now + platform.settings.session_ttl,
+    )
+    token = platform.ids.make("", 40)
+    await store.create_or_relaunch(platform.db, session, token, iso(now), lambda s: True)
+    return {
+        "game_url": game_url(platform, token),
+        "session_id": session.session_id,
+        "demo": True,
+        "balance": balance,
+        "currency": currency,
+        "expires_at": iso(session.expires_at),
+    }
+
+
+async def require_session(platform: Platform, operator: Operator, session_id: str) -> Session:
+    """The live session, or INVALID_SESSION saying whether it is unknown or expired."""
+    session = await store.get(platform.db, operator.id, session_id)
+    if session is None:
+        raise InvalidSession(
+            f"session {session_id!r} does not exist; launch it first with POST /api/game/launch"
+        )
+    if session.expires_at <= platform.clock.now():
+        raise InvalidSession(f"session {session_id!r} expired at {iso(session.expires_at)}")
+    return session

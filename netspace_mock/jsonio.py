@@ -1,0 +1,76 @@
+"""Strict JSON in (no NaN/Infinity, no duplicate keys, bounded depth; numbers as Decimal) and JSON out."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from netspace_mock.errors import InvalidRequest
+
+MAX_DEPTH = 32
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON; send a finite number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key[:64]!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def loads(raw: bytes) -> Any:
+    """Parse a request body, or raise INVALID_REQUEST saying exactly what is wrong with it."""
+    if not raw.strip():
+        raise InvalidRequest.at("$", "the body is empty; send a JSON object")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest.at("$", f"the body is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        value = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=Decimal,
+            parse_constant=_no_constants,
+            object_pairs_hook=_no_duplicates,
+        )
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest.at(
+            "$", f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except ValueError as exc:
+        raise InvalidRequest.at("$", str(exc)) from None
+    except RecursionError:
+        raise InvalidRequest.at("$", f"JSON nests deeper than {MAX_DEPTH} levels") from None
+    if _depth(value) > MAX_DEPTH:
+        raise InvalidRequest.at("$", f"JSON nests deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON; Decimal amounts become JSON numbers."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")

@@ -1,0 +1,134 @@
+"""Loads schemas/ once and validates payloads against them, reporting every problem as {path, message}."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from netspace_mock.errors import InvalidRequest
+from netspace_mock.paths import SCHEMAS
+
+BASE_URI = "https://schemas.netspace-mock.invalid/"
+MAX_ERRORS = 50
+
+
+@cache
+def documents() -> dict[str, dict[str, Any]]:
+    """Every schema by name (file name without .json)."""
+    return {
+        path.name.removesuffix(".json"): json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(SCHEMAS.glob("*.json"))
+    }
+
+
+@cache
+def _registry() -> Registry:
+    return Registry().with_resources(
+        (BASE_URI + f"{name}.json", Resource.from_contents(doc)) for name, doc in documents().items()
+    )
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    if name not in documents():
+        raise KeyError(f"no schema named {name!r} in schemas/")
+    return Draft202012Validator(documents()[name], registry=_registry())
+
+
+def _path(error: ValidationError) -> str:
+    out = "$"
+    for part in error.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "number"
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """(path, message) in words a caller can act on; never echoes the (possibly huge) value itself."""
+    path, kind, expected, value = _path(error), error.validator, error.validator_value, error.instance
+    if kind == "required":
+        missing = [name for name in expected if isinstance(value, dict) and name not in value]
+        name = missing[0] if missing else "?"
+        return f"{path}.{name}", "is required"
+    if kind == "type":
+        wanted = " or ".join(
+            _TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected)
+        )
+        return path, f"must be {wanted}, got {_TYPE_NAMES[_json_type(value)]}"
+    if kind == "enum":
+        shown = ", ".join(map(str, expected)) if len(expected) <= 40 else f"one of {len(expected)} values"
+        return path, f"must be one of: {shown}"
+    if kind == "const":
+        return path, f"must be {expected!r}"
+    if kind == "minLength":
+        return path, "must not be empty" if expected == 1 else f"must be at least {expected} characters"
+    if kind == "maxLength":
+        return path, f"must be at most {expected} characters (got {len(value)})"
+    if kind == "minimum":
+        return path, f"must be at least {expected}"
+    if kind == "maximum":
+        return path, f"must be at most {expected}"
+    if kind == "exclusiveMinimum":
+        return path, f"must be greater than {expected}"
+    if kind == "exclusiveMaximum":
+        return path, f"must be less than {expected}"
+    if kind == "pattern":
+        hint = error.schema.get("description") or f"must match {expected}"
+        return path, hint
+    if kind in ("minItems", "maxItems"):
+        return path, f"must have {'at least' if kind == 'minItems' else 'at most'} {expected} items"
+    if kind == "uniqueItems":
+        return path, "must not repeat items"
+    if kind in ("minProperties", "maxProperties"):
+        return path, f"must have {'at least' if kind == 'minProperties' else 'at most'} {expected} fields"
+    return path, f"does not satisfy {kind}"
+
+
+def problems(name: str, payload: Any) -> list[dict[str, str]]:
+    found = []
+    for error in sorted(validator(name).iter_errors(payload), key=lambda e: list(map(str, e.absolute_path))):
+        path, message = _describe(error)
+        found.append({"path": path, "message": message})
+        if len(found) >= MAX_ERRORS:
+            break
+    return found
+
+
+def validate(name: str, payload: Any) -> None:
+    """Raise INVALID_REQUEST listing every problem of the payload against schemas/<name>.json."""
+    found = problems(name, payload)
+    if found:
+        summary = "; ".join(f"{p['path']} {p['message']}" for p in found[:3])
+        more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+        raise InvalidRequest(
+            f"the request does not match its schema: {summary}{more}", details={"errors": found}
+        )

@@ -1,0 +1,103 @@
+"""The one frozen Settings dataclass; CLI flags and NETSPACE_MOCK_* environment variables map onto it."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+ENV_PREFIX = "NETSPACE_MOCK_"
+
+
+def _opt(default: Any, help: str, *, choices: tuple[str, ...] | None = None, group: str = "server") -> Any:
+    return field(default=default, metadata={"help": help, "choices": choices, "group": group})
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = _opt("127.0.0.1", "address to listen on")
+    port: int = _opt(8080, "port to listen on (0 picks a free one)")
+    db: str = _opt("./netspace-mock.db", "SQLite database file (':memory:' for a throw-away one)")
+    api_key: str = _opt("sandbox-api-key", "API key of the default operator", group="operator")
+    secret_key: str = _opt("sandbox-secret-key", "secret key of the default operator", group="operator")
+    webhook_url: str | None = _opt(
+        None,
+        "the default operator's webhook; unset = the built-in reference wallet at /operator/webhook",
+        group="operator",
+    )
+    public_url: str | None = _opt(None, "base URL of game_url links; unset = http://HOST:PORT")
+    seed: int | None = _opt(None, "seed for ids and randomness, so a run repeats exactly")
+    log_format: str = _opt("text", "log line format", choices=("text", "json"))
+    timestamp_tolerance: int = _opt(300, "accepted |now - X-Timestamp| in seconds", group="signing")
+    signature_path: str = _opt(
+        "either",
+        "what PATH is signed when a request has a query string",
+        choices=("either", "path", "path_qs"),
+        group="signing",
+    )
+    max_body_bytes: int = _opt(1_048_576, "largest accepted request body in bytes (else 413)")
+    session_ttl: int = _opt(86_400, "seconds a game session lives after it is created", group="platform")
+    demo_balance: float = _opt(1000.0, "virtual balance of a demo session", group="platform")
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def fields() -> list[dataclasses.Field]:
+    return list(dataclasses.fields(Settings))
+
+
+def flag_name(f: dataclasses.Field) -> str:
+    return "--" + f.name.replace("_", "-")
+
+
+def env_name(f: dataclasses.Field) -> str:
+    return ENV_PREFIX + f.name.upper()
+
+
+def value_type(f: dataclasses.Field) -> type:
+    """The Python type a flag's text converts to, read from the annotation."""
+    annotation = str(f.type)
+    for name, typ in (("bool", bool), ("int", int), ("float", float)):
+        if annotation.startswith(name):
+            return typ
+    return str
+
+
+def convert(f: dataclasses.Field, text: str) -> Any:
+    typ = value_type(f)
+    if typ is bool:
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{f.name}: expected true or false, got {text!r}")
+    try:
+        value = typ(text)
+    except ValueError:
+        raise ValueError(f"{f.name}: expected {typ.__name__}, got {text!r}") from None
+    choices = f.metadata.get("choices")
+    if choices and value not in choices:
+        raise ValueError(f"{f.name}: expected one of {', '.join(choices)}, got {text!r}")
+    return value
+
+
+def from_sources(flags: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
+    """Flags win over NETSPACE_MOCK_* environment variables, which win over defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields():
+        if flags.get(f.name) is not None:
+            values[f.name] = flags[f.name]
+        elif env_name(f) in environ and environ[env_name(f)] != "":
+            values[f.name] = convert(f, environ[env_name(f)])
+    return Settings(**values)

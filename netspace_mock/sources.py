@@ -1,0 +1,46 @@
+"""Injectable sources of time, ids and randomness, so that a test or `--seed` makes a run repeat exactly."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime
+
+
+class Clock:
+    """Wall-clock time plus an offset that tests (and later the sandbox clock control) can advance."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self._offset = 0.0 if start is None else start - time.time()
+
+    def now(self) -> float:
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        self._offset += seconds
+
+
+class Ids:
+    """Ids and random draws; seeded, they repeat run after run."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.rng = random.Random(seed) if seed is not None else random.SystemRandom()
+
+    def hex(self, length: int = 32) -> str:
+        return f"{self.rng.getrandbits(length * 4):0{length}x}"
+
+    def make(self, prefix: str, length: int = 32) -> str:
+        return prefix + self.hex(length)
+
+
+def iso(ts: float) -> str:
+    """ISO 8601 UTC with milliseconds and Z, the platform's time format."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
+
+
+def parse_iso(text: str) -> float:
+    """Parse an ISO 8601 date-time with a zone (Z or ±hh:mm) into Unix seconds; ValueError otherwise."""
+    value = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError("a time zone is required (e.g. Z)")
+    return value.timestamp()

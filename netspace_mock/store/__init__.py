@@ -1,0 +1,5 @@
+"""SQLite storage: the only package that speaks SQL (besides the reference wallet's own ledger)."""
+
+from netspace_mock.store.db import Database
+
+__all__ = ["Database"]
