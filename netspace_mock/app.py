@@ -1,13 +1,18 @@
-"""create_app(settings): the platform's lifetime (database, catalog, operators), middlewares and routes."""
+"""create_app(settings): the platform's lifetime (database, catalog, operators, webhook client and
+dispatcher), the middleware and the routes."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 
 from netspace_mock.api.pipeline import PLATFORM, pipeline
 from netspace_mock.api.routes import setup_routes
+from netspace_mock.domain import rounds
 from netspace_mock.domain.catalog import Catalog
 from netspace_mock.domain.operators import OperatorDirectory
 from netspace_mock.domain.platform import Platform
@@ -15,6 +20,11 @@ from netspace_mock.paths import fixture
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.store import Database, games
+from netspace_mock.webhooks.client import WebhookClient
+from netspace_mock.webhooks.dispatcher import Dispatcher
+
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+RESUME_DELAY = 0.1
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | None = None) -> web.Application:
@@ -38,6 +48,28 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
         finally:
             await db.close()
 
-    app.cleanup_ctx.append(platform_context)
+    async def webhook_context(app: web.Application) -> AsyncIterator[None]:
+        platform = app[PLATFORM]
+        connector = aiohttp.TCPConnector(limit=256, limit_per_host=128)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            platform.webhooks = WebhookClient(session, clock, settings.webhook_timeout)
+            yield
+
+    async def dispatcher_context(app: web.Application) -> AsyncIterator[None]:
+        platform = app[PLATFORM]
+        dispatcher = Dispatcher(platform.db, clock, lambda op, rid: rounds.advance(platform, op, rid))
+        platform.wake_dispatcher = dispatcher.wake
+        app[DISPATCHER] = dispatcher
+        await rounds.recover(platform)
+        # The first tick waits a moment, so the server accepts requests (the reference wallet lives on
+        # this server); a call that still finds it closed is retried like any other transport error.
+        task = asyncio.create_task(dispatcher.run(first_delay=RESUME_DELAY))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await dispatcher.stop()
+
+    app.cleanup_ctx.extend([platform_context, webhook_context, dispatcher_context])
     setup_routes(app)
     return app

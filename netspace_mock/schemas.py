@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
@@ -33,11 +34,32 @@ def _registry() -> Registry:
     )
 
 
+def _is_integer(checker, instance: Any) -> bool:
+    # Request numbers are parsed as Decimal (exact amounts); 3 and 3.0 are integers, as JSON Schema says.
+    if isinstance(instance, Decimal):
+        return instance.is_finite() and instance == instance.to_integral_value()
+    return Draft202012Validator.TYPE_CHECKER.is_type(instance, "integer")
+
+
+Validator = validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
+)
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
     if name not in documents():
         raise KeyError(f"no schema named {name!r} in schemas/")
-    return Draft202012Validator(documents()[name], registry=_registry())
+    return Validator(documents()[name], registry=_registry())
+
+
+def query_properties(name: str) -> dict[str, dict[str, Any]]:
+    """The top-level properties of a schema with each $ref followed, so a query string can be typed."""
+    resolver = _registry().resolver(base_uri=BASE_URI + f"{name}.json")
+    found = {}
+    for prop, spec in documents()[name].get("properties", {}).items():
+        found[prop] = resolver.lookup(spec["$ref"]).contents if "$ref" in spec else spec
+    return found
 
 
 def _path(error: ValidationError) -> str:

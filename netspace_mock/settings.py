@@ -39,6 +39,22 @@ class Settings:
     max_body_bytes: int = _opt(1_048_576, "largest accepted request body in bytes (else 413)")
     session_ttl: int = _opt(86_400, "seconds a game session lives after it is created", group="platform")
     demo_balance: float = _opt(1000.0, "virtual balance of a demo session", group="platform")
+    webhook_timeout: float = _opt(
+        5.0, "seconds to wait for the operator's webhook to answer", group="webhooks"
+    )
+    webhook_retries: int = _opt(
+        5, "attempts in all for win, refund and rollback before a delivery is failed", group="webhooks"
+    )
+    webhook_backoff: float = _opt(
+        1.0, "seconds before the first retry; doubles on every further retry (1, 2, 4, 8)", group="webhooks"
+    )
+    close_lost_rounds: bool = _opt(True, "send a win of 0 to close a losing round", group="webhooks")
+    attempt_retention: int = _opt(
+        100_000, "webhook attempts kept per operator; older ones are pruned", group="webhooks"
+    )
+    wallet_initial_balance: float = _opt(
+        1000.0, "balance of a new player in the built-in reference wallet", group="wallet"
+    )
 
     @property
     def base_url(self) -> str:

@@ -25,11 +25,12 @@ from netspace_mock.errors import (
     PayloadTooLarge,
     envelope,
 )
+from netspace_mock.store.operators import Operator
 
 log = logging.getLogger("netspace_mock.requests")
 PLATFORM = web.AppKey("platform", Platform)
-OPERATOR = "netspace_mock.operator"
-RAW_BODY = "netspace_mock.raw_body"
+OPERATOR = web.RequestKey("operator", Operator)
+RAW_BODY = web.RequestKey("raw_body", bytes)
 
 
 def json_response(payload: Any, status: int = 200) -> web.Response:
@@ -126,7 +127,7 @@ def _coerce(value: str, schema: dict[str, Any]) -> Any:
 
 
 def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
-    properties = schemas.documents()[schema_name].get("properties", {})
+    properties = schemas.query_properties(schema_name)
     query: dict[str, Any] = {}
     for name, spec in properties.items():
         values = request.query.getall(name, [])

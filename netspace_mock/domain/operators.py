@@ -24,5 +24,8 @@ class OperatorDirectory:
     def by_api_key(self, api_key: str) -> Operator | None:
         return self._by_key.get(api_key)
 
+    def by_id(self, operator_id: int) -> Operator | None:
+        return next((op for op in self._by_key.values() if op.id == operator_id), None)
+
     def remember(self, operator: Operator) -> None:
         self._by_key[operator.api_key] = operator

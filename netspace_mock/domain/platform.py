@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from netspace_mock.domain.catalog import Catalog
+from netspace_mock.domain.locks import KeyedLocks
 from netspace_mock.domain.operators import OperatorDirectory
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.store import Database
+from netspace_mock.webhooks.client import WebhookClient
 
 
 @dataclass
@@ -19,6 +22,9 @@ class Platform:
     ids: Ids
     catalog: Catalog
     operators: OperatorDirectory
+    webhooks: WebhookClient | None = None
+    locks: KeyedLocks = field(default_factory=KeyedLocks)
+    wake_dispatcher: Callable[[], None] = lambda: None
 
     def now_iso(self) -> str:
         return iso(self.clock.now())

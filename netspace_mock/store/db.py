@@ -92,3 +92,13 @@ class Database:
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
         async with self.reading() as conn, conn.execute(sql, params) as cur:
             return await cur.fetchone()
+
+
+def where_clause(operator_id: int, filters: dict, allowed: set[str]) -> tuple[str, tuple]:
+    """`operator_id = ? AND col = ? …` for the filters that are set; column names come only from `allowed`."""
+    clauses, params = ["operator_id = ?"], [operator_id]
+    for key, value in filters.items():
+        if key in allowed and value is not None:
+            clauses.append(f"{key} = ?")
+            params.append(value)
+    return " AND ".join(clauses), tuple(params)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+import aiosqlite
+
 from netspace_mock.store.db import Database
 
 
@@ -111,8 +113,30 @@ async def create_or_relaunch(
                 "ON CONFLICT DO UPDATE SET last_seen_at = excluded.last_seen_at",
                 (stored.operator_id, stored.player_id, seen_at, seen_at),
             )
+            await conn.execute(
+                "INSERT OR IGNORE INTO player_currencies(operator_id, player_id, currency) VALUES (?,?,?)",
+                (stored.operator_id, stored.player_id, stored.currency),
+            )
         await conn.execute(
             "INSERT INTO launch_tokens(token, operator_id, session_id, created_at) VALUES (?,?,?,?)",
             (token, stored.operator_id, stored.session_id, session.created_at),
         )
     return stored, row is not None
+
+
+async def demo_balance(conn: aiosqlite.Connection, operator_id: int, session_id: str) -> Decimal:
+    async with conn.execute(
+        "SELECT demo_balance FROM sessions WHERE operator_id = ? AND session_id = ?",
+        (operator_id, session_id),
+    ) as cur:
+        (value,) = await cur.fetchone()
+    return Decimal(value)
+
+
+async def set_demo_balance(
+    conn: aiosqlite.Connection, operator_id: int, session_id: str, balance: Decimal
+) -> None:
+    await conn.execute(
+        "UPDATE sessions SET demo_balance = ? WHERE operator_id = ? AND session_id = ?",
+        (str(balance), operator_id, session_id),
+    )

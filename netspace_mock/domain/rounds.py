@@ -1,0 +1,414 @@
+"""Rounds: bet → outcome → win (or refund / rollback), delivered per the PROTOCOL §5 policy.
+
+A round is a small state machine driven by `advance`, which the sandbox bet calls inline and the
+dispatcher calls for retries; both hold the round's lock, so calls of one round never overlap.
+Every step writes its state change and the delivery it causes in one transaction, before sending.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import aiosqlite
+
+from netspace_mock import jsonio
+from netspace_mock.domain import calls, money
+from netspace_mock.domain.game_math import GameMath
+from netspace_mock.domain.platform import Platform
+from netspace_mock.domain.sessions import require_session
+from netspace_mock.errors import InvalidRequest, NotFound, WebhookError
+from netspace_mock.sources import iso
+from netspace_mock.store import rounds as store
+from netspace_mock.store import sessions as session_store
+from netspace_mock.store.operators import Operator
+from netspace_mock.store.rounds import Delivery, Round
+from netspace_mock.store.sessions import Session
+from netspace_mock.webhooks.client import Answer
+
+FOLLOW_UP = {"win": "win", "lose": "win", "jackpot": "win", "refund": "refund", "rollback": "rollback"}
+FINAL_STATUS = {"win": "settled", "refund": "refunded", "rollback": "rolled_back"}
+
+
+# ---- starting a round -------------------------------------------------------------------------
+
+
+def _check_stake(game: dict[str, Any], session: Session, amount: Decimal) -> None:
+    if not money.is_exact(amount, session.currency):
+        places = money.DECIMALS[session.currency]
+        raise InvalidRequest.at("$.amount", f"{session.currency} amounts have at most {places} decimals")
+    if not Decimal(str(game["min_bet"])) <= amount <= Decimal(str(game["max_bet"])):
+        raise InvalidRequest.at(
+            "$.amount", f"must be between the game's min_bet {game['min_bet']} and max_bet {game['max_bet']}"
+        )
+
+
+def _plan(
+    platform: Platform, game: dict[str, Any], amount: Decimal, currency: str, body: dict[str, Any]
+) -> tuple[str, Decimal, dict[str, Any]]:
+    """Draw the result now (so a restart resumes the same round): outcome, win amount, game result."""
+    outcome = body.get("outcome")
+    if body.get("win_amount") is not None and outcome != "win":
+        raise InvalidRequest.at("$.win_amount", "is only used with outcome 'win'")
+    if outcome in ("refund", "rollback"):
+        return outcome, Decimal(0), {}
+    if outcome == "jackpot":
+        raise InvalidRequest.at(
+            "$.outcome", "the jackpot outcome needs the Lotterix jackpot, not in this version"
+        )
+    numbers = body.get("numbers")
+    if numbers is not None and game["id"] != "lotterix":
+        raise InvalidRequest.at("$.numbers", "numbers are picked only in lotterix")
+    draw = GameMath(game).draw(platform.ids.rng, [int(n) for n in numbers] if numbers else None, want=outcome)
+    if outcome == "win" and body.get("win_amount") is not None:
+        win = Decimal(body["win_amount"])
+        if not money.is_exact(win, currency):
+            raise InvalidRequest.at(
+                "$.win_amount", f"{currency} amounts have at most {money.DECIMALS[currency]} decimals"
+            )
+    else:
+        win = money.quantize(amount * Decimal(str(draw.multiplier)), currency)
+    result = {**draw.result, "multiplier": draw.multiplier}
+    return ("win" if win > 0 else "lose"), win, result
+
+
+async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /api/sandbox/game/bet: play one round on a session and return it once its deliveries settled
+    or were scheduled for retry."""
+    session = await require_session(platform, operator, body["session_id"])
+    game = platform.catalog.get(session.game_id)
+    amount = Decimal(body["amount"])
+    _check_stake(game, session, amount)
+    outcome, win, result = _plan(platform, game, amount, session.currency, body)
+    now = platform.clock.now()
+    rnd = Round(
+        operator_id=operator.id,
+        round_id=platform.ids.make("round_", 24),
+        session_id=session.session_id,
+        player_id=session.player_id,
+        game_id=session.game_id,
+        currency=session.currency,
+        kind=session.kind,
+        amount=amount,
+        outcome=outcome,
+        win_amount=win,
+        result=result,
+        status="open",
+        balance=None,
+        free_bet_id=None,
+        created_at=now,
+        finished_at=None,
+    )
+    if session.kind == "demo":
+        return await _play_demo(platform, session, rnd)
+    bet = _delivery(platform, rnd, session, "bet", platform.ids.make("txn_"), amount)
+    async with platform.db.transaction() as conn:
+        await store.insert_round(conn, rnd)
+        await store.insert_delivery(conn, bet)
+    rnd = await advance(platform, operator.id, rnd.round_id, session)
+    view = await describe(platform, rnd)
+    if view["bet"]["status"] == "unknown":
+        raise WebhookError(
+            f"the bet's outcome is unknown ({view['bet']['last_error']}); the mock sent a rollback for it",
+            details={"round": view},
+        )
+    return view
+
+
+def _delivery(
+    platform: Platform,
+    rnd: Round,
+    session: Session,
+    action: str,
+    transaction_id: str,
+    amount: Decimal,
+    **extra: Any,
+) -> Delivery:
+    now = platform.clock.now()
+    body = calls.payload(
+        platform,
+        action,
+        session,
+        transaction_id=transaction_id,
+        amount=money.quantize(amount, rnd.currency),
+        round_id=rnd.round_id,
+        **extra,
+    )
+    return Delivery(
+        id=None,
+        operator_id=rnd.operator_id,
+        round_id=rnd.round_id,
+        action_type=action,
+        transaction_id=transaction_id,
+        player_id=rnd.player_id,
+        amount=amount,
+        body=jsonio.dumps(body).decode(),
+        status="pending",
+        attempts=0,
+        next_attempt_at=None,
+        operator_transaction_id=None,
+        last_error=None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def _play_demo(platform: Platform, session: Session, rnd: Round) -> dict[str, Any]:
+    """Demo sessions play with the virtual balance the mock keeps; no webhooks."""
+    async with platform.db.transaction() as conn:
+        balance = await session_store.demo_balance(conn, session.operator_id, session.session_id)
+        if balance < rnd.amount:
+            rnd.status = "rejected"
+        else:
+            credit = rnd.amount if rnd.outcome in ("refund", "rollback") else rnd.win_amount
+            balance = balance - rnd.amount + credit
+            await session_store.set_demo_balance(conn, session.operator_id, session.session_id, balance)
+            rnd.status = FINAL_STATUS[FOLLOW_UP[rnd.outcome]]
+        rnd.balance, rnd.finished_at = balance, platform.clock.now()
+        await store.insert_round(conn, rnd)
+    return await describe(platform, rnd)
+
+
+# ---- advancing a round ------------------------------------------------------------------------
+
+
+async def advance(
+    platform: Platform, operator_id: int, round_id: str, session: Session | None = None, *, send: bool = True
+) -> Round:
+    """Take the round as far as it can go now: send what is due, stop at a scheduled retry or the end.
+    With send=False (at start, before the server listens) the next call is only made due, not sent."""
+    async with platform.locks.hold((operator_id, round_id)):
+        while True:
+            rnd = await store.get_round(platform.db, operator_id, round_id)
+            if rnd is None or rnd.status != "open":
+                return rnd
+            deliveries = {
+                d.action_type: d for d in await store.deliveries_of(platform.db, operator_id, round_id)
+            }
+            if not await _step(platform, rnd, deliveries, session, send):
+                return rnd
+
+
+async def _step(
+    platform: Platform, rnd: Round, deliveries: dict[str, Delivery], session: Session | None, send: bool
+) -> bool:
+    """Do the next thing the round needs; False when it must wait (a retry is scheduled or failed)."""
+    bet = deliveries["bet"]
+    if bet.status == "pending":
+        await _attempt(platform, rnd, bet)
+        return True
+    if bet.status == "rejected":
+        await _finish(platform, rnd, "rejected")
+        return True
+    if bet.status == "unknown":
+        action = "rollback"
+    else:
+        action = FOLLOW_UP[rnd.outcome]
+        if rnd.outcome == "lose" and not platform.settings.close_lost_rounds:
+            await _finish(platform, rnd, "settled")
+            return True
+    follow = deliveries.get(action)
+    if follow is None:
+        session = session or await session_store.get(platform.db, rnd.operator_id, rnd.session_id)
+        follow = _follow_up(platform, rnd, bet, session, action)
+        async with platform.db.transaction() as conn:
+            await store.insert_delivery(conn, follow)
+        return True
+    if follow.status == "acknowledged":
+        await _finish(platform, rnd, FINAL_STATUS[action])
+        return True
+    if follow.status == "pending" and not send:
+        # Resumed at start: due now, even if its retry was scheduled later.
+        if follow.next_attempt_at is None or follow.next_attempt_at > platform.clock.now():
+            follow.next_attempt_at = platform.clock.now()
+            async with platform.db.transaction() as conn:
+                await store.update_delivery(conn, follow)
+        return False
+    if follow.status == "pending" and (
+        follow.next_attempt_at is None or follow.next_attempt_at <= platform.clock.now()
+    ):
+        await _attempt(platform, rnd, follow)
+        return True
+    return False
+
+
+def _follow_up(platform: Platform, rnd: Round, bet: Delivery, session: Session, action: str) -> Delivery:
+    if action == "rollback":
+        # A rollback names the transaction it reverts, with that transaction's amount.
+        return _delivery(platform, rnd, session, "rollback", bet.transaction_id, bet.amount)
+    if action == "refund":
+        return _delivery(platform, rnd, session, "refund", platform.ids.make("txn_"), bet.amount)
+    return _delivery(platform, rnd, session, "win", platform.ids.make("txn_"), rnd.win_amount)
+
+
+async def _finish(platform: Platform, rnd: Round, status: str) -> None:
+    rnd.status, rnd.finished_at = status, platform.clock.now()
+    async with platform.db.transaction() as conn:
+        await store.update_round(conn, rnd)
+
+
+async def _attempt(platform: Platform, rnd: Round, delivery: Delivery) -> Answer:
+    operator = platform.operators.by_id(rnd.operator_id)
+    delivery.attempts += 1
+
+    async def record(conn: aiosqlite.Connection, answer: Answer) -> None:
+        _apply(platform, delivery, answer)
+        await store.update_delivery(conn, delivery)
+        if answer.ok:
+            rnd.balance = answer.balance
+            await store.update_round(conn, rnd)
+
+    answer = await calls.send(
+        platform,
+        operator,
+        delivery.action_type,
+        delivery.body.encode(),
+        attempt=delivery.attempts,
+        delivery=delivery,
+        session_id=rnd.session_id,
+        then=record,
+    )
+    if delivery.status == "pending":
+        platform.wake_dispatcher()
+    return answer
+
+
+def _apply(platform: Platform, delivery: Delivery, answer: Answer) -> None:
+    """The delivery policy of PROTOCOL §5, as a state change of the delivery."""
+    now = platform.clock.now()
+    delivery.updated_at = now
+    delivery.last_error = None if answer.ok else _describe_failure(answer)
+    if answer.ok:
+        delivery.operator_transaction_id = answer.operator_transaction_id
+    if delivery.action_type == "bet":
+        # Sent once, never retried: acknowledged, refused (no rollback), or unknown (rolled back).
+        delivery.status = {"ok": "acknowledged", "business_error": "rejected"}.get(answer.outcome, "unknown")
+        delivery.next_attempt_at = None
+    elif answer.delivered:
+        delivery.status, delivery.next_attempt_at = "acknowledged", None
+    elif delivery.attempts >= platform.settings.webhook_retries:
+        delivery.status, delivery.next_attempt_at = "failed", None
+    else:
+        delay = platform.settings.webhook_backoff * 2 ** (delivery.attempts - 1)
+        delivery.status, delivery.next_attempt_at = "pending", now + delay
+
+
+def _describe_failure(answer: Answer) -> str:
+    if answer.outcome == "business_error":
+        return f"{answer.error_code}: {answer.reason}"
+    return f"{answer.outcome}: {answer.reason}"
+
+
+# ---- restart, resend, views -------------------------------------------------------------------
+
+
+async def recover(platform: Platform) -> int:
+    """On start, before anything is sent: a bet still pending when the process stopped has an unknown
+    outcome (it may have reached the operator), so it is rolled back; every open round's next call is
+    written to the outbox and made due, for the dispatcher to send. Returns the rounds resumed."""
+    now = platform.clock.now()
+    resumed = await store.open_rounds(platform.db)
+    for rnd in resumed:
+        bet = next(
+            d
+            for d in await store.deliveries_of(platform.db, rnd.operator_id, rnd.round_id)
+            if d.action_type == "bet"
+        )
+        if bet.status == "pending":
+            bet.status, bet.updated_at = "unknown", now
+            bet.last_error = "the mock stopped before the bet's answer was recorded"
+            async with platform.db.transaction() as conn:
+                await store.update_delivery(conn, bet)
+        await advance(platform, rnd.operator_id, rnd.round_id, send=False)
+    return len(resumed)
+
+
+async def resend(
+    platform: Platform, operator: Operator, action_type: str, transaction_id: str
+) -> dict[str, Any]:
+    """Give a failed win, refund or rollback one more attempt now."""
+    delivery = await store.find_delivery(platform.db, operator.id, action_type, transaction_id)
+    if delivery is None:
+        raise NotFound(f"no {action_type} delivery with transaction_id {transaction_id!r}")
+    if delivery.status != "failed":
+        raise InvalidRequest.at(
+            "$.transaction_id", f"only a failed delivery can be resent; this one is {delivery.status}"
+        )
+    delivery.status, delivery.next_attempt_at, delivery.updated_at = "pending", None, platform.clock.now()
+    async with platform.db.transaction() as conn:
+        await store.update_delivery(conn, delivery)
+    rnd = await advance(platform, operator.id, delivery.round_id)
+    return await describe(platform, rnd)
+
+
+async def get(platform: Platform, operator: Operator, round_id: str) -> dict[str, Any]:
+    rnd = await store.get_round(platform.db, operator.id, round_id)
+    if rnd is None:
+        raise NotFound(f"round {round_id!r} does not exist")
+    return await describe(platform, rnd)
+
+
+def _entry(d: Delivery | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {
+        "transaction_id": d.transaction_id,
+        "amount": d.amount,
+        "status": d.status,
+        "operator_transaction_id": d.operator_transaction_id,
+        "attempts": d.attempts,
+        "next_attempt_at": None if d.next_attempt_at is None else iso(d.next_attempt_at),
+        "last_error": d.last_error,
+    }
+
+
+async def describe(platform: Platform, rnd: Round) -> dict[str, Any]:
+    """The PROTOCOL §3 *round*, with the delivery state of each transaction."""
+    deliveries = {
+        d.action_type: d for d in await store.deliveries_of(platform.db, rnd.operator_id, rnd.round_id)
+    }
+    bet = deliveries.get("bet")
+    revealed = rnd.status != "rejected" and (
+        rnd.kind == "demo" or (bet is not None and bet.status == "acknowledged")
+    )
+    return {
+        "round_id": rnd.round_id,
+        "session_id": rnd.session_id,
+        "player_id": rnd.player_id,
+        "game_id": rnd.game_id,
+        "currency": rnd.currency,
+        "amount": rnd.amount,
+        "status": rnd.status,
+        "outcome": rnd.outcome if revealed else None,
+        "win_amount": rnd.win_amount if revealed else None,
+        "result": rnd.result if revealed else None,
+        "bet": _entry(bet),
+        "win": _entry(deliveries.get("win")),
+        "refund": _entry(deliveries.get("refund")),
+        "rollback": _entry(deliveries.get("rollback")),
+        "balance": rnd.balance,
+        "demo": rnd.kind == "demo",
+        "created_at": iso(rnd.created_at),
+        "finished_at": None if rnd.finished_at is None else iso(rnd.finished_at),
+    }
+
+
+async def balance(platform: Platform, operator: Operator, session_id: str) -> dict[str, Any]:
+    """GET /api/sandbox/game/balance: asked of the operator's webhook (demo: the virtual balance)."""
+    session = await require_session(platform, operator, session_id)
+    if session.kind == "demo":
+        value = session.demo_balance
+    else:
+        answer = await calls.ask_balance(platform, operator, session)
+        if not answer.ok:
+            raise WebhookError(
+                f"the webhook's balance answer was {answer.outcome}: {answer.reason}",
+                details={"webhook": answer.summary()},
+            )
+        value = answer.balance
+    return {
+        "balance": value,
+        "currency": session.currency,
+        "player_id": session.player_id,
+        "session_id": session.session_id,
+    }

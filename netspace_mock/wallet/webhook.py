@@ -1,0 +1,226 @@
+"""The reference operator wallet at /operator/webhook — the example an operator's own webhook can follow.
+
+It does what the guide asks of every operator:
+  1. verify the platform's signature and timestamp before anything else;
+  2. keep one balance per player and currency;
+  3. be idempotent on (action_type, transaction_id) — a repeat answers exactly as the first time;
+  4. refuse a bet the balance cannot cover with INSUFFICIENT_BALANCE, and book nothing;
+  5. never debit a free-bet stake (is_free_bet), but credit its winnings (from_free_bet);
+  6. revert on rollback — whose transaction_id is the transaction being reverted — and answer success to a
+     rollback of a transaction it never saw (the bet may never have arrived), so the platform can stop.
+
+A player exists here once the platform has launched a session for them in that currency (in a real
+operator, your own player database decides). Every change happens in one database transaction.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import aiosqlite
+from aiohttp import web
+
+from netspace_mock import jsonio, schemas, signing
+from netspace_mock.api.pipeline import PLATFORM, json_response
+from netspace_mock.domain import money
+from netspace_mock.domain.platform import Platform
+from netspace_mock.errors import InvalidRequest
+
+ACTIONS = ("balance", "bet", "win", "refund", "rollback")
+
+
+class Refusal(Exception):
+    """A business answer: {"success": false, "error": {code, message}} with this HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 200) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+async def handle(request: web.Request) -> web.Response:
+    platform = request.app[PLATFORM]
+    raw = await request.read()
+    try:
+        operator_id = _authenticate(platform, request, raw)
+        call = _parse(raw)
+        async with platform.db.transaction() as conn:
+            answer = await _book(platform, conn, operator_id, call)
+    except Refusal as refusal:
+        return json_response(
+            {"success": False, "error": {"code": refusal.code, "message": refusal.message}},
+            status=refusal.status,
+        )
+    return json_response({"success": True, **answer})
+
+
+def _authenticate(platform: Platform, request: web.Request, raw: bytes) -> int:
+    """Check the platform's signature exactly as the platform checks yours (PROTOCOL §1)."""
+    operator = platform.operators.by_api_key(request.headers.get(signing.HEADER_KEY, ""))
+    timestamp = request.headers.get(signing.HEADER_TIMESTAMP, "")
+    given = request.headers.get(signing.HEADER_SIGNATURE, "")
+    if operator is None or not timestamp or not given:
+        raise Refusal("UNAUTHORIZED", "missing or unknown X-API-Key, X-Timestamp or X-Signature", 401)
+    try:
+        signing.check_timestamp(timestamp, platform.clock.now(), platform.settings.timestamp_tolerance)
+        signing.verify(operator.secret_key, timestamp, "POST", request.raw_path, raw, given, "path_qs")
+    except signing.SignatureError as exc:
+        raise Refusal("UNAUTHORIZED", exc.reason, 401) from None
+    return operator.id
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    try:
+        call = jsonio.loads(raw)
+        action = call.get("action_type") if isinstance(call, dict) else None
+        if action not in ACTIONS:
+            raise InvalidRequest.at("$.action_type", "must be one of " + ", ".join(ACTIONS))
+        schemas.validate(f"webhook.{action}", call)
+    except InvalidRequest as exc:
+        raise Refusal("INVALID_REQUEST", exc.message, 400) from None
+    return call
+
+
+async def _book(
+    platform: Platform, conn: aiosqlite.Connection, operator_id: int, call: dict[str, Any]
+) -> dict:
+    player, currency, action = call["player_id"], call["currency"], call["action_type"]
+    balance = await _account(platform, conn, operator_id, player, currency)
+    if action == "balance":
+        return {"balance": balance}
+
+    txn = call["transaction_id"]
+    # Idempotency: the same (action_type, transaction_id) again answers as the first time did.
+    done = await _find(conn, operator_id, action, txn)
+    if done is not None:
+        return {"balance": balance, "transaction_id": done["wallet_txn_id"]}
+
+    amount = money.quantize(call["amount"], currency)
+    booked = await BOOKINGS[action](conn, operator_id, call, amount, balance)
+    wallet_txn = platform.ids.make("wtx_", 24)
+    await conn.execute(
+        "INSERT INTO wallet_transactions(operator_id, action_type, transaction_id, wallet_txn_id, player_id, currency, "
+        "round_id, amount, booked, is_free_bet, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            operator_id,
+            action,
+            txn,
+            wallet_txn,
+            player,
+            currency,
+            call.get("round_id"),
+            str(amount),
+            str(booked),
+            int(bool(call.get("is_free_bet"))),
+            platform.now_iso(),
+        ),
+    )
+    balance += booked
+    await conn.execute(
+        "UPDATE wallet_accounts SET balance = ? WHERE operator_id = ? AND player_id = ? AND currency = ?",
+        (str(balance), operator_id, player, currency),
+    )
+    return {"balance": balance, "transaction_id": wallet_txn}
+
+
+async def _bet(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
+    if await _find(conn, operator_id, "rollback", call["transaction_id"]) is not None:
+        # The rollback arrived first: this bet was already cancelled and must not be booked now.
+        raise Refusal(
+            "DUPLICATE_TRANSACTION", f"transaction {call['transaction_id']} was already rolled back"
+        )
+    if call.get("is_free_bet"):
+        return Decimal(0)  # the stake is the platform's promotional credit, not the player's money
+    if amount > balance:
+        raise Refusal("INSUFFICIENT_BALANCE", f"Player balance is insufficient: {balance} < {amount}")
+    return -amount
+
+
+async def _win(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
+    bet = await _one(
+        conn,
+        "SELECT reverted FROM wallet_transactions WHERE operator_id = ? AND action_type = 'bet' "
+        "AND round_id = ?",
+        (operator_id, call["round_id"]),
+    )
+    if bet is not None and bet["reverted"]:
+        raise Refusal("INVALID_SESSION", f"round {call['round_id']} was rolled back; its win cannot be paid")
+    return amount  # from_free_bet wins are credited like any other
+
+
+async def _refund(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
+    bet = await _one(
+        conn,
+        "SELECT transaction_id, amount, booked, reverted FROM wallet_transactions "
+        "WHERE operator_id = ? AND action_type = 'bet' AND round_id = ?",
+        (operator_id, call["round_id"]),
+    )
+    if bet is None or bet["reverted"]:
+        return Decimal(0)  # nothing was taken for this round (or it was given back already)
+    await _mark_reverted(conn, operator_id, "bet", bet["transaction_id"])
+    return min(amount, -Decimal(bet["booked"]))
+
+
+async def _rollback(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
+    # transaction_id names the transaction being reverted, whatever its action.
+    original = await _one(
+        conn,
+        "SELECT action_type, booked, reverted FROM wallet_transactions WHERE operator_id = ? "
+        "AND transaction_id = ? AND action_type != 'rollback'",
+        (operator_id, call["transaction_id"]),
+    )
+    if original is None or original["reverted"]:
+        return Decimal(0)  # never seen (or already reverted): succeed and change nothing
+    await _mark_reverted(conn, operator_id, original["action_type"], call["transaction_id"])
+    return -Decimal(original["booked"])
+
+
+BOOKINGS = {"bet": _bet, "win": _win, "refund": _refund, "rollback": _rollback}
+
+
+async def _account(platform: Platform, conn, operator_id: int, player: str, currency: str) -> Decimal:
+    row = await _one(
+        conn,
+        "SELECT balance FROM wallet_accounts WHERE operator_id = ? AND player_id = ? AND currency = ?",
+        (operator_id, player, currency),
+    )
+    if row is not None:
+        return Decimal(row["balance"])
+    known = await _one(
+        conn,
+        "SELECT EXISTS(SELECT 1 FROM players WHERE operator_id = ? AND player_id = ?) AS player, "
+        "EXISTS(SELECT 1 FROM player_currencies WHERE operator_id = ? AND player_id = ? "
+        "AND currency = ?) AS account",
+        (operator_id, player, operator_id, player, currency),
+    )
+    if not known["player"]:
+        raise Refusal("PLAYER_NOT_FOUND", f"player {player!r} does not exist")
+    if not known["account"]:
+        raise Refusal("PLAYER_NOT_FOUND", f"player {player!r} has no {currency} account")
+    balance = money.quantize(platform.settings.wallet_initial_balance, currency)
+    await conn.execute(
+        "INSERT INTO wallet_accounts(operator_id, player_id, currency, balance) VALUES (?,?,?,?)",
+        (operator_id, player, currency, str(balance)),
+    )
+    return balance
+
+
+async def _find(conn, operator_id: int, action: str, txn: str):
+    return await _one(
+        conn,
+        "SELECT * FROM wallet_transactions WHERE operator_id = ? AND action_type = ? AND transaction_id = ?",
+        (operator_id, action, txn),
+    )
+
+
+async def _mark_reverted(conn, operator_id: int, action: str, txn: str) -> None:
+    await conn.execute(
+        "UPDATE wallet_transactions SET reverted = 1 WHERE operator_id = ? AND action_type = ? "
+        "AND transaction_id = ?",
+        (operator_id, action, txn),
+    )
+
+
+async def _one(conn: aiosqlite.Connection, sql: str, params: tuple):
+    async with conn.execute(sql, params) as cur:
+        return await cur.fetchone()
