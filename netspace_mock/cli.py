@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import shlex
 import signal
+import socket
 import sys
 import time
 
@@ -26,17 +27,28 @@ def _add_settings_flags(parser: argparse.ArgumentParser, only: tuple[str, ...] |
             dest=f.name,
             default=None,
             metavar=f.name.upper(),
-            type=lambda text, f=f: settings_mod.convert(f, text),
+            type=lambda text, f=f: _flag_value(f, text),
             help=f"{f.metadata['help']} (env {env}; default {default!r})",
         )
+
+
+def _flag_value(f, text: str):
+    # ArgumentTypeError, so argparse shows our message instead of "invalid <lambda> value".
+    try:
+        return settings_mod.convert(f, text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     flags = {f.name: getattr(args, f.name, None) for f in settings_mod.fields()}
     try:
-        return settings_mod.from_sources(flags)
+        settings = settings_mod.from_sources(flags)
     except ValueError as exc:
         raise SystemExit(f"netspace-mock: invalid setting: {exc}") from None
+    if not 0 <= settings.port <= 65535:
+        raise SystemExit(f"netspace-mock: invalid setting: port: expected 0-65535, got {settings.port}")
+    return settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("body", nargs="?", default="", help="the exact JSON body ('-' reads standard input)")
     sign.add_argument("--timestamp", type=int, default=None, help="Unix seconds (default: now)")
     _add_settings_flags(sign, only=("api_key", "secret_key", "host", "port", "public_url"))
+
+    certify = commands.add_parser(
+        "certify", help="run the certification suite against an operator webhook (exit 0 certified, 1 not, 2 error)"
+    )
+    certify.add_argument("--webhook-url", required=True, help="the operator's webhook URL")
+    certify.add_argument("--player-id", required=True, help="a test player with a balance of at least 10")
+    certify.add_argument("--currency", required=True, help="the test player's currency")
+    certify.add_argument("--session-id", default=None, help="session_id to send (default: a generated one)")
+    certify.add_argument("--tests", default=None, help="comma-separated test ids (default: all)")
+    certify.add_argument("--json", dest="json_file", default=None, help="write the run object to this file")
+    certify.add_argument("--junit", dest="junit_file", default=None, help="write JUnit XML to this file")
+    certify.add_argument("--no-advisories", action="store_true", help="skip the advisory checks")
+    _add_settings_flags(certify, only=("api_key", "secret_key", "webhook_timeout", "seed"))
     return parser
 
 
@@ -65,12 +90,20 @@ async def _serve(settings: Settings) -> None:
     from netspace_mock.app import create_app
 
     logs.setup(settings.log_format)
+    sock = None
+    if settings.port == 0:
+        # Bind first, so that game_url and thumbnail links carry the port actually chosen, not 0.
+        sock = _bind(settings.host)
+        settings = settings.replace(port=sock.getsockname()[1])
     runner = web.AppRunner(create_app(settings), access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
-    port = runner.addresses[0][1] if runner.addresses else settings.port
-    url = settings.public_url or f"http://{settings.host}:{port}"
+    site = web.SockSite(runner, sock) if sock else web.TCPSite(runner, settings.host, settings.port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise CannotServe(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+    url = settings.base_url
     print(
         f"netspace-mock {__version__} serving on {url}\n"
         f"  API key     {settings.api_key}\n  Secret key  {settings.secret_key}\n"
@@ -85,6 +118,23 @@ async def _serve(settings: Settings) -> None:
     await stop.wait()
     print("netspace-mock: shutting down", flush=True)
     await runner.cleanup()
+
+
+class CannotServe(Exception):
+    pass
+
+
+def _bind(host: str) -> socket.socket:
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+        sock.bind(address)
+    except OSError as exc:
+        raise CannotServe(f"cannot listen on {host}:0: {exc.strerror or exc}") from None
+    sock.setblocking(False)
+    return sock
 
 
 def _sign(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,9 +162,17 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings(args)
     if args.command == "serve":
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(settings))
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_serve(settings))
+        except CannotServe as exc:
+            print(f"netspace-mock: {exc}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "sign":
         return _sign(args, settings)
+    if args.command == "certify":
+        from netspace_mock.certification.command import certify
+
+        return asyncio.run(certify(args, settings))
     return 2

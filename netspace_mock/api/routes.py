@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from netspace_mock.api import catalog, game, meta, sandbox
+from netspace_mock.api import catalog, certification, game, meta, sandbox
 from netspace_mock.api.call import Call, Route
 from netspace_mock.api.pipeline import endpoint
 from netspace_mock.errors import NotImplementedYet
@@ -59,12 +59,14 @@ ROUTES: list[Route] = [
           response="sandbox.deliveries.response", query="sandbox.deliveries.query", tag="inspection"),
     Route("POST", "/api/sandbox/deliveries/resend", sandbox.resend, "Give a failed delivery one more attempt",
           "sandbox.resend.request", "sandbox.round.response", tag="inspection"),
-    Route("GET", "/api/certification/tests", not_built("certification"), "List certification tests",
-          tag="certification"),
-    Route("POST", "/api/certification/run", not_built("certification"), "Run certification tests",
-          tag="certification"),
-    Route("GET", "/api/certification/status", not_built("certification"), "Certification status",
-          tag="certification"),
+    Route("GET", "/api/certification/tests", certification.tests, "List certification tests",
+          response="certification.tests.response", tag="certification"),
+    Route("POST", "/api/certification/run", certification.run, "Run the certification tests against the webhook",
+          "certification.run.request", "certification.run.response", tag="certification"),
+    Route("GET", "/api/certification/status", certification.status, "Certification status",
+          response="certification.status.response", tag="certification"),
+    Route("GET", "/api/certification/runs/{runId}", certification.run_detail, "One certification run",
+          response="certification.run.response", tag="certification"),
 ]
 # fmt: on
 

@@ -1,0 +1,24 @@
+"""Handlers of /api/certification/*: list the tests, run them against the operator's webhook, status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netspace_mock.api.call import Call
+from netspace_mock.domain import certification
+
+
+async def tests(call: Call) -> dict[str, Any]:
+    return certification.tests()
+
+
+async def run(call: Call) -> dict[str, Any]:
+    return await certification.run(call.platform, call.operator, call.body)
+
+
+async def status(call: Call) -> dict[str, Any]:
+    return await certification.status(call.platform, call.operator)
+
+
+async def run_detail(call: Call) -> dict[str, Any]:
+    return await certification.get_run(call.platform, call.operator, call.params["runId"])
