@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings_flags(sign, only=("api_key", "secret_key", "host", "port", "public_url"))
 
     certify = commands.add_parser(
-        "certify", help="run the certification suite against an operator webhook (exit 0 certified, 1 not, 2 error)"
+        "certify",
+        help="run the certification suite against an operator webhook (exit 0 certified, 1 not, 2 error)",
     )
     certify.add_argument("--webhook-url", required=True, help="the operator's webhook URL")
     certify.add_argument("--player-id", required=True, help="a test player with a balance of at least 10")
@@ -90,6 +91,11 @@ async def _serve(settings: Settings) -> None:
     from netspace_mock.app import create_app
 
     logs.setup(settings.log_format)
+    # Handled from the start: a SIGTERM right after the banner still shuts down cleanly.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     sock = None
     if settings.port == 0:
         # Bind first, so that game_url and thumbnail links carry the port actually chosen, not 0.
@@ -102,7 +108,9 @@ async def _serve(settings: Settings) -> None:
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise CannotServe(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+        raise CannotServe(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None
     url = settings.base_url
     print(
         f"netspace-mock {__version__} serving on {url}\n"
@@ -111,10 +119,6 @@ async def _serve(settings: Settings) -> None:
         f"  Try: netspace-mock sign GET /api/games/featured",
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     print("netspace-mock: shutting down", flush=True)
     await runner.cleanup()

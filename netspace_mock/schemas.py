@@ -99,7 +99,10 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     path, kind, expected, value = _path(error), error.validator, error.validator_value, error.instance
     if kind == "required":
         missing = [name for name in expected if isinstance(value, dict) and name not in value]
-        name = missing[0] if missing else "?"
+        # jsonschema raises one error per missing property and names it only in its message.
+        name = next(
+            (n for n in missing if error.message.startswith(f"{n!r} ")), missing[0] if missing else "?"
+        )
         return f"{path}.{name}", "is required"
     if kind == "type":
         wanted = " or ".join(

@@ -61,7 +61,8 @@ def check_timestamp(raw: str, now: float, tolerance: int) -> None:
         raise SignatureError(f"X-Timestamp must be Unix time in seconds as decimal digits, got {raw[:40]!r}")
     if len(raw) >= 13:
         raise SignatureError(
-            f"X-Timestamp {raw} looks like milliseconds: it must be Unix time in seconds (e.g. {int(now)})"
+            f"X-Timestamp {raw[:20]} looks like milliseconds: it must be Unix time in seconds, not milliseconds "
+            f"(e.g. {int(now)})"
         )
     skew = int(raw) - int(now)
     if abs(skew) > tolerance:

@@ -24,7 +24,14 @@ class Ids:
     """Ids and random draws; seeded, they repeat run after run."""
 
     def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
         self.rng = random.Random(seed) if seed is not None else random.SystemRandom()
+
+    def start(self, boot: int) -> None:
+        """Seeded, the n-th start on one database draws its own sequence: the first start of a fresh
+        database repeats exactly, and a restart never redraws ids the database already holds."""
+        if self.seed is not None:
+            self.rng = random.Random(f"{self.seed}:{boot}" if boot > 1 else self.seed)
 
     def hex(self, length: int = 32) -> str:
         return f"{self.rng.getrandbits(length * 4):0{length}x}"

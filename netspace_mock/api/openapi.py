@@ -42,13 +42,14 @@ def _operation(route: Route) -> dict[str, Any]:
             }
         )
     if route.query:
-        for name, spec in schemas.documents()[route.query]["properties"].items():
+        query = schemas.documents()[route.query]
+        for name, spec in query["properties"].items():
             op["parameters"].append(
                 {
                     "name": name,
                     "in": "query",
-                    "required": False,
-                    "schema": spec if "$ref" not in spec else {"$ref": _component_ref(spec)},
+                    "required": name in query.get("required", []),
+                    "schema": _rewrite(spec, route.query),
                 }
             )
     if route.request:
@@ -69,26 +70,23 @@ def _operation(route: Route) -> dict[str, Any]:
     return op
 
 
-def _component_ref(spec: dict[str, Any]) -> str:
-    file, _, pointer = spec["$ref"].partition("#")
-    return f"#/components/schemas/{file.removesuffix('.json')}{pointer}"
-
-
-def _rewrite(node: Any) -> Any:
-    """Point every cross-file $ref at components/schemas so the document stands alone."""
+def _rewrite(node: Any, name: str) -> Any:
+    """Point every $ref of schema `name` at components/schemas, so the document stands alone: a ref to
+    another file goes to that file's component, a ref inside the file to a place in its own component."""
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and not value.startswith("#/components"):
+            if key == "$ref" and isinstance(value, str):
                 file, _, pointer = value.partition("#")
-                out[key] = f"#/components/schemas/{file.removesuffix('.json')}{pointer}" if file else value
+                target = file.removesuffix(".json") if file else name
+                out[key] = f"#/components/schemas/{target}{pointer}"
             elif key in ("$id", "$schema"):
                 continue
             else:
-                out[key] = _rewrite(value)
+                out[key] = _rewrite(value, name)
         return out
     if isinstance(node, list):
-        return [_rewrite(v) for v in node]
+        return [_rewrite(v, name) for v in node]
     return node
 
 
@@ -96,7 +94,7 @@ def document(routes: list[Route], base_url: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
-    components = {name: _rewrite(doc) for name, doc in schemas.documents().items()}
+    components = {name: _rewrite(doc, name) for name, doc in schemas.documents().items()}
     return {
         "openapi": "3.1.0",
         "info": {

@@ -64,6 +64,12 @@ class Database:
             current = version
         return current
 
+    async def next_boot(self) -> int:
+        """Count this start of the database (1 for a fresh one)."""
+        async with self.transaction() as conn:
+            cur = await conn.execute("INSERT INTO boots DEFAULT VALUES")
+            return cur.lastrowid
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: nothing is ever half-written."""
