@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from netspace_mock.api.pipeline import PLATFORM, pipeline
 from netspace_mock.api.routes import setup_routes
-from netspace_mock.domain import rounds
+from netspace_mock.domain import free_bets, rounds
 from netspace_mock.domain.catalog import Catalog
 from netspace_mock.domain.operators import OperatorDirectory
 from netspace_mock.domain.platform import Platform
@@ -25,6 +26,7 @@ from netspace_mock.webhooks.dispatcher import Dispatcher
 
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 RESUME_DELAY = 0.1
+log = logging.getLogger("netspace_mock")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | None = None) -> web.Application:
@@ -35,6 +37,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
     async def platform_context(app: web.Application) -> AsyncIterator[None]:
         db = Database(settings.db)
         await db.open()
+        ids.start(await db.next_boot())
         try:
             if await games.count(db) == 0:
                 await games.load(db, fixture("games"))
@@ -70,6 +73,23 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
             await task
         await dispatcher.stop()
 
-    app.cleanup_ctx.extend([platform_context, webhook_context, dispatcher_context])
+    async def sweeper_context(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(_sweep_forever(app[PLATFORM]))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.extend([platform_context, webhook_context, dispatcher_context, sweeper_context])
     setup_routes(app)
     return app
+
+
+async def _sweep_forever(platform: Platform) -> None:
+    """Expire free bets in the background too, so their status changes even when nobody reads them."""
+    while True:
+        await asyncio.sleep(platform.settings.sweep_interval)
+        try:
+            await free_bets.sweep(platform)
+        except Exception:
+            log.exception("free bet sweep failed; trying again in %s s", platform.settings.sweep_interval)

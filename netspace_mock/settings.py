@@ -52,6 +52,14 @@ class Settings:
     attempt_retention: int = _opt(
         100_000, "webhook attempts kept per operator; older ones are pruned", group="webhooks"
     )
+    freebet_requires_player: bool = _opt(
+        True,
+        "assigning a free bet needs a player the platform has launched (else PLAYER_NOT_FOUND)",
+        group="platform",
+    )
+    sweep_interval: float = _opt(
+        5.0, "seconds between background sweeps that expire free bets", group="platform"
+    )
     wallet_initial_balance: float = _opt(
         1000.0, "balance of a new player in the built-in reference wallet", group="wallet"
     )

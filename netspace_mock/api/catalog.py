@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from netspace_mock.api.call import Call
+from netspace_mock.domain import jackpots
 from netspace_mock.domain.catalog import CatalogQuery
 from netspace_mock.errors import InvalidRequest, NotFound
 
@@ -25,6 +26,8 @@ async def game(call: Call) -> dict[str, Any]:
         raise NotFound(
             f"game {call.params['gameId'][:128]!r} does not exist; GET /api/games/catalog lists the games"
         )
+    if found["has_jackpot"]:
+        found = {**found, "jackpot": await jackpots.for_game(call.platform, call.operator)}
     return {"game": found}
 
 

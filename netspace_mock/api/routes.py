@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from netspace_mock.api import catalog, certification, game, meta, sandbox
+from netspace_mock.api import catalog, certification, free_bets, game, jackpot, meta, sandbox
 from netspace_mock.api.call import Call, Route
 from netspace_mock.api.pipeline import endpoint
 from netspace_mock.errors import NotImplementedYet
@@ -36,11 +36,14 @@ ROUTES: list[Route] = [
           response="games.featured.response", tag="catalog"),
     Route("GET", "/api/games/{gameId}", catalog.game, "Game details",
           response="games.detail.response", tag="catalog"),
-    Route("POST", "/api/v1/freebets/assign", not_built("free bets"), "Assign a free bet", tag="freebets"),
-    Route("POST", "/api/v1/freebets/status", not_built("free bets"), "Free bet status", tag="freebets"),
-    Route("POST", "/api/v1/freebets/cancel", not_built("free bets"), "Cancel a free bet", tag="freebets"),
-    Route("POST", "/api/lotterix/jackpot/update", not_built("the Lotterix jackpot"), "Update the jackpot",
-          tag="jackpot"),
+    Route("POST", "/api/v1/freebets/assign", free_bets.assign, "Assign a free bet to a player",
+          "freebets.assign.request", "freebets.response", tag="freebets"),
+    Route("POST", "/api/v1/freebets/status", free_bets.status, "Free bet status",
+          "freebets.status.request", "freebets.response", tag="freebets"),
+    Route("POST", "/api/v1/freebets/cancel", free_bets.cancel, "Cancel a free bet",
+          "freebets.cancel.request", "freebets.response", tag="freebets"),
+    Route("POST", "/api/lotterix/jackpot/update", jackpot.update, "Set the Lotterix jackpot of a currency",
+          "jackpot.update.request", "jackpot.update.response", tag="jackpot"),
     Route("POST", "/api/sandbox/game/launch", game.sandbox_launch, "Launch a game in the sandbox",
           "game.launch.request", "game.launch.response", tag="sandbox"),
     Route("GET", "/api/sandbox/game/balance", sandbox.balance, "Sandbox player balance, asked of the webhook",

@@ -483,6 +483,44 @@ async def zero_win(p: Probe) -> None:
     )
 
 
+async def free_bet(p: Probe) -> None:
+    before = await balance_of(p)
+    ids = {
+        "operator_free_bet_id": p.ids.make("cert-promo-", 12),
+        "netspace_free_bet_id": p.ids.make("fb_ns_cert", 16),
+    }
+    b = p.payload("bet", amount=ONE, is_free_bet=True, **ids)
+    step, answer = await p.send(
+        "free-bet bet of 1.00 (is_free_bet)", b, "success, the real balance untouched"
+    )
+    after = await balance_of(p, "balance after the free-bet bet")
+    step.balance_before, step.balance_after = before, after
+    judge(step, answer.ok, "accepted" if answer.ok else f"the free-bet bet was refused: {said(answer)}")
+    judge(
+        step,
+        after == before,
+        "not debited"
+        if after == before
+        else f"a free-bet stake of 1.00 was debited from the real balance ({p.fmt(before)} to {p.fmt(after)}): "
+        "when is_free_bet is true, do not deduct",
+    )
+    w = p.payload("win", amount=TWO, round_id=b["round_id"], from_free_bet=True, **ids)
+    await money(
+        p,
+        "win of 2.00 from the free bet (from_free_bet)",
+        w,
+        "success, 2.00 credited to the real balance",
+        before,
+        TWO,
+    )
+    undo = p.payload("rollback", transaction_id=w["transaction_id"], amount=TWO, round_id=b["round_id"])
+    step, answer = await p.send("clean-up: roll back that win", undo, "success")
+    step.passed, step.message = (
+        answer.ok,
+        "rolled back" if answer.ok else f"could not roll back: {said(answer)}",
+    )
+
+
 async def latency(p: Probe) -> None:
     values = sorted(p.latencies)
     if not values:
@@ -524,5 +562,12 @@ ADVISORIES: list[Case] = [
     ),
     Case("precision", "Precision", False, "Amounts of 0.01 keep their precision.", precision),
     Case("zero_win", "Zero win", False, "A losing round's win of 0 is accepted.", zero_win),
+    Case(
+        "free_bet",
+        "Free bet",
+        False,
+        "A free-bet stake (is_free_bet) is not debited and its win (from_free_bet) is credited.",
+        free_bet,
+    ),
     Case("latency", "Latency", False, "Answers arrive in under 1 s at p99.", latency),
 ]

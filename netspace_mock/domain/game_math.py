@@ -59,6 +59,15 @@ class GameMath:
                 return found
         raise RuntimeError("no draw satisfied the forced outcome")  # unreachable for these tables
 
+    def jackpot_draw(self, rng: random.Random, numbers: list[int] | None = None) -> Draw:
+        """A Lotterix draw that matches all five picks (the forced jackpot outcome)."""
+        picks = sorted(numbers) if numbers else sorted(rng.sample(range(1, POOL + 1), PICKS))
+        return Draw(
+            round(self.pays[PICKS], 6),
+            {"numbers": picks, "drawn": list(picks), "matches": PICKS},
+            jackpot=True,
+        )
+
     def _table(self, rng: random.Random) -> Draw:
         roll, edge = rng.random(), 0.0
         for p, m in self.table:

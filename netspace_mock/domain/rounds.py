@@ -7,17 +7,18 @@ Every step writes its state change and the delivery it causes in one transaction
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
 import aiosqlite
 
 from netspace_mock import jsonio
-from netspace_mock.domain import calls, money
+from netspace_mock.domain import calls, free_bets, jackpots, money
 from netspace_mock.domain.game_math import GameMath
 from netspace_mock.domain.platform import Platform
 from netspace_mock.domain.sessions import require_session
-from netspace_mock.errors import InvalidRequest, NotFound, WebhookError
+from netspace_mock.errors import InvalidRequest, InvalidState, NotFound, WebhookError
 from netspace_mock.sources import iso
 from netspace_mock.store import rounds as store
 from netspace_mock.store import sessions as session_store
@@ -45,21 +46,26 @@ def _check_stake(game: dict[str, Any], session: Session, amount: Decimal) -> Non
 
 def _plan(
     platform: Platform, game: dict[str, Any], amount: Decimal, currency: str, body: dict[str, Any]
-) -> tuple[str, Decimal, dict[str, Any]]:
-    """Draw the result now (so a restart resumes the same round): outcome, win amount, game result."""
+) -> tuple[str, Decimal, dict[str, Any], bool]:
+    """Draw the result now (so a restart resumes the same round): outcome, win amount, game result, and
+    whether the draw hits the jackpot (the pot itself is taken when the round is written)."""
     outcome = body.get("outcome")
     if body.get("win_amount") is not None and outcome != "win":
         raise InvalidRequest.at("$.win_amount", "is only used with outcome 'win'")
     if outcome in ("refund", "rollback"):
-        return outcome, Decimal(0), {}
-    if outcome == "jackpot":
-        raise InvalidRequest.at(
-            "$.outcome", "the jackpot outcome needs the Lotterix jackpot, not in this version"
-        )
+        return outcome, Decimal(0), {}, False
     numbers = body.get("numbers")
-    if numbers is not None and game["id"] != "lotterix":
+    if numbers is not None and game["id"] != jackpots.GAME_ID:
         raise InvalidRequest.at("$.numbers", "numbers are picked only in lotterix")
-    draw = GameMath(game).draw(platform.ids.rng, [int(n) for n in numbers] if numbers else None, want=outcome)
+    if outcome == "jackpot" and game["id"] != jackpots.GAME_ID:
+        raise InvalidRequest.at("$.outcome", f"only {jackpots.GAME_ID} has a jackpot")
+    picks = [int(n) for n in numbers] if numbers else None
+    math = GameMath(game)
+    draw = (
+        math.jackpot_draw(platform.ids.rng, picks)
+        if outcome == "jackpot"
+        else math.draw(platform.ids.rng, picks, want=outcome)
+    )
     if outcome == "win" and body.get("win_amount") is not None:
         win = Decimal(body["win_amount"])
         if not money.is_exact(win, currency):
@@ -69,7 +75,7 @@ def _plan(
     else:
         win = money.quantize(amount * Decimal(str(draw.multiplier)), currency)
     result = {**draw.result, "multiplier": draw.multiplier}
-    return ("win" if win > 0 else "lose"), win, result
+    return ("win" if win > 0 else "lose"), win, result, draw.jackpot
 
 
 async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +85,12 @@ async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> 
     game = platform.catalog.get(session.game_id)
     amount = Decimal(body["amount"])
     _check_stake(game, session, amount)
-    outcome, win, result = _plan(platform, game, amount, session.currency, body)
+    if session.kind == "demo" and (body.get("use_free_bet") or body.get("outcome") == "jackpot"):
+        raise InvalidRequest.at(
+            "$.use_free_bet" if body.get("use_free_bet") else "$.outcome",
+            "demo sessions play with virtual money: no free bets and no jackpot",
+        )
+    outcome, win, result, hits_jackpot = _plan(platform, game, amount, session.currency, body)
     now = platform.clock.now()
     rnd = Round(
         operator_id=operator.id,
@@ -101,8 +112,35 @@ async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> 
     )
     if session.kind == "demo":
         return await _play_demo(platform, session, rnd)
-    bet = _delivery(platform, rnd, session, "bet", platform.ids.make("txn_"), amount)
     async with platform.db.transaction() as conn:
+        free_bet_ids = {}
+        if body.get("use_free_bet"):
+            fb = await free_bets.take_stake(
+                conn,
+                platform,
+                operator.id,
+                session.player_id,
+                session.currency,
+                session.game_id,
+                amount,
+                rnd.round_id,
+            )
+            rnd.free_bet_id = fb.netspace_free_bet_id
+            free_bet_ids = {
+                "is_free_bet": True,
+                "operator_free_bet_id": fb.operator_free_bet_id,
+                "netspace_free_bet_id": fb.netspace_free_bet_id,
+            }
+        if hits_jackpot:
+            pot = await jackpots.take(conn, platform, operator.id, session.currency, rnd.round_id)
+            if pot > 0:
+                rnd.outcome, rnd.win_amount = "jackpot", pot
+                rnd.result.update(jackpot=pot, multiplier=round(float(pot / amount), 6))
+            elif body.get("outcome") == "jackpot":
+                raise InvalidState(
+                    f"the {session.currency} jackpot is 0; fund it with POST /api/lotterix/jackpot/update"
+                )
+        bet = _delivery(platform, rnd, session, "bet", platform.ids.make("txn_"), amount, **free_bet_ids)
         await store.insert_round(conn, rnd)
         await store.insert_delivery(conn, bet)
     rnd = await advance(platform, operator.id, rnd.round_id, session)
@@ -238,13 +276,42 @@ def _follow_up(platform: Platform, rnd: Round, bet: Delivery, session: Session, 
         return _delivery(platform, rnd, session, "rollback", bet.transaction_id, bet.amount)
     if action == "refund":
         return _delivery(platform, rnd, session, "refund", platform.ids.make("txn_"), bet.amount)
-    return _delivery(platform, rnd, session, "win", platform.ids.make("txn_"), rnd.win_amount)
+    extra: dict[str, Any] = {}
+    if rnd.free_bet_id:
+        sent = json.loads(bet.body)
+        extra = {
+            "from_free_bet": True,
+            "operator_free_bet_id": sent["operator_free_bet_id"],
+            "netspace_free_bet_id": sent["netspace_free_bet_id"],
+        }
+    if rnd.outcome == "jackpot":
+        extra["is_jackpot"] = True
+    return _delivery(platform, rnd, session, "win", platform.ids.make("txn_"), rnd.win_amount, **extra)
 
 
 async def _finish(platform: Platform, rnd: Round, status: str) -> None:
+    """Close the round, with what closing means for its free bet and the jackpot, in one transaction."""
     rnd.status, rnd.finished_at = status, platform.clock.now()
     async with platform.db.transaction() as conn:
         await store.update_round(conn, rnd)
+        if rnd.free_bet_id and status in ("rejected", "rolled_back", "refunded"):
+            await free_bets.give_back(
+                conn,
+                platform,
+                rnd.operator_id,
+                rnd.free_bet_id,
+                rnd.amount,
+                rnd.round_id,
+                f"round {rnd.round_id} {status.replace('_', ' ')}",
+            )
+        if rnd.free_bet_id and status == "settled" and rnd.win_amount > 0:
+            await free_bets.add_winnings(
+                conn, platform, rnd.operator_id, rnd.free_bet_id, rnd.win_amount, rnd.round_id
+            )
+        if rnd.outcome == "jackpot" and status in ("rejected", "rolled_back"):
+            await jackpots.restore(
+                conn, platform, rnd.operator_id, rnd.currency, rnd.win_amount, rnd.round_id
+            )
 
 
 async def _attempt(platform: Platform, rnd: Round, delivery: Delivery) -> Answer:
@@ -388,6 +455,8 @@ async def describe(platform: Platform, rnd: Round) -> dict[str, Any]:
         "rollback": _entry(deliveries.get("rollback")),
         "balance": rnd.balance,
         "demo": rnd.kind == "demo",
+        "free_bet_id": rnd.free_bet_id,
+        "is_jackpot": revealed and rnd.outcome == "jackpot",
         "created_at": iso(rnd.created_at),
         "finished_at": None if rnd.finished_at is None else iso(rnd.finished_at),
     }

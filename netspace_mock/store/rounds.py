@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from netspace_mock import jsonio
 from netspace_mock.store.db import Database, where_clause
 
 
@@ -73,7 +74,7 @@ async def insert_round(conn: aiosqlite.Connection, r: Round) -> None:
     values = asdict(r)
     for key in ("amount", "win_amount", "balance"):
         values[key] = _text(values[key])
-    values["result"] = json.dumps(r.result)
+    values["result"] = jsonio.dumps(r.result).decode()
     await conn.execute(
         f"INSERT INTO rounds({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})", values
     )

@@ -1,0 +1,146 @@
+"""The free_bets and free_bet_events tables. Writes take the open transaction's connection."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+import aiosqlite
+
+from netspace_mock.store.db import Database
+
+AMOUNTS = ("amount", "remaining_amount", "used_amount", "winnings_amount")
+
+
+@dataclass
+class FreeBet:
+    operator_id: int
+    netspace_free_bet_id: str
+    operator_free_bet_id: str
+    player_id: str
+    game_id: str | None
+    currency: str
+    amount: Decimal
+    remaining_amount: Decimal
+    used_amount: Decimal
+    winnings_amount: Decimal
+    status: str
+    expires_at: float
+    created_at: float
+    cancel_reason: str | None
+
+
+def _free_bet(row: aiosqlite.Row) -> FreeBet:
+    data = dict(row)
+    for key in AMOUNTS:
+        data[key] = Decimal(data[key])
+    return FreeBet(**data)
+
+
+async def _one(conn: aiosqlite.Connection, sql: str, params: tuple) -> FreeBet | None:
+    async with conn.execute(sql, params) as cur:
+        row = await cur.fetchone()
+    return _free_bet(row) if row else None
+
+
+async def by_operator_id(
+    conn: aiosqlite.Connection, operator_id: int, operator_free_bet_id: str
+) -> FreeBet | None:
+    return await _one(
+        conn,
+        "SELECT * FROM free_bets WHERE operator_id = ? AND operator_free_bet_id = ?",
+        (operator_id, operator_free_bet_id),
+    )
+
+
+async def get(conn: aiosqlite.Connection, operator_id: int, netspace_free_bet_id: str) -> FreeBet | None:
+    return await _one(
+        conn,
+        "SELECT * FROM free_bets WHERE operator_id = ? AND netspace_free_bet_id = ?",
+        (operator_id, netspace_free_bet_id),
+    )
+
+
+async def usable(
+    conn: aiosqlite.Connection, operator_id: int, player_id: str, currency: str, game_id: str, now: float
+) -> list[FreeBet]:
+    """Active, unexpired free bets this player can stake in this currency and game, soonest to expire first."""
+    async with conn.execute(
+        "SELECT * FROM free_bets WHERE operator_id = ? AND player_id = ? AND currency = ? AND status = 'active' "
+        "AND expires_at > ? AND (game_id IS NULL OR game_id = ?) ORDER BY expires_at, created_at",
+        (operator_id, player_id, currency, now, game_id),
+    ) as cur:
+        return [_free_bet(r) for r in await cur.fetchall()]
+
+
+async def of_player(conn: aiosqlite.Connection, operator_id: int, player_id: str) -> list[FreeBet]:
+    async with conn.execute(
+        "SELECT * FROM free_bets WHERE operator_id = ? AND player_id = ? ORDER BY created_at",
+        (operator_id, player_id),
+    ) as cur:
+        return [_free_bet(r) for r in await cur.fetchall()]
+
+
+async def insert(conn: aiosqlite.Connection, fb: FreeBet) -> None:
+    values = asdict(fb)
+    for key in AMOUNTS:
+        values[key] = str(values[key])
+    await conn.execute(
+        f"INSERT INTO free_bets({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})", values
+    )
+
+
+async def update(conn: aiosqlite.Connection, fb: FreeBet) -> None:
+    await conn.execute(
+        "UPDATE free_bets SET remaining_amount = ?, used_amount = ?, winnings_amount = ?, status = ?, "
+        "cancel_reason = ? WHERE operator_id = ? AND netspace_free_bet_id = ?",
+        (
+            str(fb.remaining_amount),
+            str(fb.used_amount),
+            str(fb.winnings_amount),
+            fb.status,
+            fb.cancel_reason,
+            fb.operator_id,
+            fb.netspace_free_bet_id,
+        ),
+    )
+
+
+async def record(
+    conn: aiosqlite.Connection,
+    fb: FreeBet,
+    event: str,
+    cause: str,
+    at: float,
+    amount: Decimal | None = None,
+    round_id: str | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO free_bet_events(operator_id, netspace_free_bet_id, event, amount, round_id, cause, at) "
+        "VALUES (?,?,?,?,?,?,?)",
+        (
+            fb.operator_id,
+            fb.netspace_free_bet_id,
+            event,
+            None if amount is None else str(amount),
+            round_id,
+            cause,
+            at,
+        ),
+    )
+
+
+async def events(db: Database, operator_id: int, netspace_free_bet_id: str) -> list[dict]:
+    rows = await db.fetchall(
+        "SELECT event, amount, round_id, cause, at FROM free_bet_events WHERE operator_id = ? "
+        "AND netspace_free_bet_id = ? ORDER BY id",
+        (operator_id, netspace_free_bet_id),
+    )
+    return [dict(r) for r in rows]
+
+
+async def expired_active(conn: aiosqlite.Connection, now: float) -> list[FreeBet]:
+    async with conn.execute(
+        "SELECT * FROM free_bets WHERE status = 'active' AND expires_at <= ?", (now,)
+    ) as cur:
+        return [_free_bet(r) for r in await cur.fetchall()]
