@@ -1,0 +1,102 @@
+"""Test helpers: a signing client that checks every answer against its schema, and route lookup."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from netspace_mock import schemas, signing
+from netspace_mock.api.routes import ROUTES
+
+API_KEY = "sandbox-api-key"
+SECRET = "sandbox-secret-key"
+
+_TEMPLATES = [(re.compile("^" + re.sub(r"{\w+}", "[^/]+", r.path) + "$"), r) for r in ROUTES]
+
+
+def route_for(method: str, path: str):
+    path = path.partition("?")[0]
+    for pattern, route in _TEMPLATES:
+        if route.method == method and pattern.match(path):
+            return route
+    return None
+
+
+def check_schema(method: str, path: str, status: int, body: Any) -> None:
+    """Every answer must match its schema: the route's response schema, or the error envelope."""
+    if status == 200 and path.startswith("/api/"):
+        route = route_for(method, path)
+        assert route is not None and route.response, f"no response schema for {method} {path}"
+        found = schemas.problems(route.response, body)
+    else:
+        found = schemas.problems("error", body) if status >= 400 else []
+    assert not found, f"{method} {path} answered {status} off its schema: {found}\n{json.dumps(body)[:2000]}"
+
+
+class Signed:
+    """Wraps aiohttp's TestClient: signs as an operator would and validates every answer."""
+
+    def __init__(self, client: TestClient, api_key: str = API_KEY, secret: str = SECRET, now=None) -> None:
+        self.client = client
+        self.api_key = api_key
+        self.secret = secret
+        self.now = now or time.time
+
+    def headers(self, method: str, path: str, body: bytes | str = b"") -> dict[str, str]:
+        return signing.headers(self.api_key, self.secret, int(self.now()), method, path, body)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        *,
+        raw: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        expect: int | None = None,
+    ) -> tuple[int, Any]:
+        body = raw if raw is not None else (b"" if payload is None else json.dumps(payload).encode())
+        sent_headers = self.headers(method, path, body) if headers is None else headers
+        async with self.client.request(method, path, data=body, headers=sent_headers) as resp:
+            status, text = resp.status, await resp.text()
+        answer = json.loads(text)
+        check_schema(method, path, status, answer)
+        if expect is not None:
+            assert status == expect, f"{method} {path}: expected {expect}, got {status}: {text[:2000]}"
+        return status, answer
+
+    async def get(self, path: str, **kw) -> tuple[int, Any]:
+        return await self.request("GET", path, **kw)
+
+    async def post(self, path: str, payload: Any = None, **kw) -> tuple[int, Any]:
+        return await self.request("POST", path, payload, **kw)
+
+    async def ok(self, method: str, path: str, payload: Any = None) -> dict[str, Any]:
+        """A request that must succeed; returns the answer."""
+        _, answer = await self.request(method, path, payload, expect=200)
+        assert answer["success"] is True
+        return answer
+
+    async def error(
+        self, method: str, path: str, payload: Any = None, *, status: int, code: str, **kw
+    ) -> dict:
+        """A request that must fail with this status and code; returns the error object."""
+        got, answer = await self.request(method, path, payload, **kw)
+        assert (got, answer["error"]["code"]) == (status, code), f"{method} {path}: {got} {answer}"
+        return answer["error"]
+
+
+def launch_body(**overrides: Any) -> dict[str, Any]:
+    body = {"session_id": "sess-1", "player_id": "player-1", "game_id": "lotterix", "currency": "USD"}
+    body.update(overrides)
+    return body
+
+
+async def count_rows(db, table: str, where: str = "1", params: tuple = ()) -> int:
+    """Rows of a table (through the app's own connection) matching a WHERE clause."""
+    row = await db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
+    return row[0]

@@ -1,0 +1,299 @@
+"""The command line, run as a user runs it: `python -m netspace_mock sign|serve` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from netspace_mock import __version__, signing
+from netspace_mock.cli import main as cli_main
+from support import API_KEY, SECRET
+
+VECTORS = json.loads((Path(__file__).parent / "data" / "signatures.json").read_text(encoding="utf-8"))
+SDK_LAUNCH = next(v for v in VECTORS if v["note"] == "launch as in the SDK quick start")
+BANNER = re.compile(r"serving on (http://127\.0\.0\.1:(\d+))")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETSPACE_MOCK_")}
+    env.update(extra)
+    return env
+
+
+def cli(*args: str, env: dict[str, str] | None = None, cwd: Path, stdin: str | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "netspace_mock", *args],
+        capture_output=True,
+        text=True,
+        env=env or clean_env(),
+        cwd=cwd,
+        input=stdin,
+        timeout=30,
+    )
+
+
+def parse_sign(stdout: str) -> tuple[dict[str, str], list[str]]:
+    head, _, curl = stdout.partition("\n\n")
+    headers = dict(line.split(": ", 1) for line in head.splitlines())
+    return headers, shlex.split(curl.strip())
+
+
+# --- sign ------------------------------------------------------------------------------------------
+
+
+def test_sign_reproduces_the_sdk_vector(tmp_path):
+    v = SDK_LAUNCH
+    done = cli("sign", v["method"], v["path"], v["body"], "--timestamp", v["timestamp"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    headers, curl = parse_sign(done.stdout)
+    assert headers == {"X-API-Key": API_KEY, "X-Timestamp": v["timestamp"], "X-Signature": v["signature"]}
+    signing.verify(
+        SECRET, v["timestamp"], v["method"], v["path"], v["body"].encode(), headers["X-Signature"], "either"
+    )
+    assert curl[:5] == ["curl", "-sS", "-X", "POST", "-H"]
+    for name, value in headers.items():
+        assert f"{name}: {value}" in curl
+    assert curl[curl.index("--data-binary") + 1] == v["body"]
+    assert "Content-Type: application/json" in curl
+    assert curl[-1] == "http://127.0.0.1:8080/api/game/launch"
+
+
+def test_sign_with_timestamp_is_deterministic(tmp_path):
+    args = ("sign", "GET", "/api/games/catalog?category=lottery&page=1", "--timestamp", "1736937004")
+    first, second = cli(*args, cwd=tmp_path), cli(*args, cwd=tmp_path)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout
+    headers, curl = parse_sign(first.stdout)
+    vector = next(v for v in VECTORS if v["path"].startswith("/api/games/catalog?"))
+    assert headers["X-Signature"] == vector["signature"]
+    assert "--data-binary" not in curl  # a GET has no body
+
+
+def test_sign_defaults_to_now(tmp_path):
+    before = int(time.time())
+    done = cli("sign", "get", "/api/game/currencies", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    headers, curl = parse_sign(done.stdout)
+    assert before <= int(headers["X-Timestamp"]) <= int(time.time())
+    signing.verify(
+        SECRET, headers["X-Timestamp"], "GET", "/api/game/currencies", b"", headers["X-Signature"], "path"
+    )
+    assert curl[3] == "GET"
+
+
+def test_sign_credentials_from_env_and_flags(tmp_path):
+    env = clean_env(NETSPACE_MOCK_API_KEY="env-key", NETSPACE_MOCK_SECRET_KEY="env-secret")
+    args = ("sign", "POST", "/api/game/launch-demo", '{"game_id":"lotterix"}', "--timestamp", "1736937000")
+    from_env = parse_sign(cli(*args, env=env, cwd=tmp_path).stdout)[0]
+    assert from_env["X-API-Key"] == "env-key"
+    assert from_env["X-Signature"] == signing.sign(
+        "env-secret", "1736937000", "POST", "/api/game/launch-demo", '{"game_id":"lotterix"}'
+    )
+    flagged = parse_sign(cli(*args, "--secret-key", "flag-secret", env=env, cwd=tmp_path).stdout)[0]
+    assert flagged["X-Signature"] == signing.sign(
+        "flag-secret", "1736937000", "POST", "/api/game/launch-demo", '{"game_id":"lotterix"}'
+    )
+
+
+def test_sign_reads_the_body_from_stdin(tmp_path):
+    body = '{"game_id":"lotterix","note":"ção"}'
+    done = cli(
+        "sign", "POST", "/api/game/launch-demo", "-", "--timestamp", "1736937000", cwd=tmp_path, stdin=body
+    )
+    headers, curl = parse_sign(done.stdout)
+    assert headers["X-Signature"] == signing.sign(SECRET, "1736937000", "POST", "/api/game/launch-demo", body)
+    assert curl[curl.index("--data-binary") + 1] == body
+
+
+def test_sign_refuses_a_relative_path(tmp_path):
+    done = cli("sign", "GET", "api/game/currencies", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "PATH must start with /" in done.stderr
+
+
+def test_version(tmp_path):
+    done = cli("--version", cwd=tmp_path)
+    assert (done.returncode, done.stdout.strip()) == (0, f"netspace-mock {__version__}")
+
+
+# --- serve -----------------------------------------------------------------------------------------
+
+
+class Server:
+    """`netspace-mock serve` in a subprocess, stopped (SIGTERM, then killed) at the end of the test."""
+
+    def __init__(self, *args: str, env: dict[str, str], cwd: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "netspace_mock", "serve", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
+        ready, _, _ = select.select([self.proc.stdout], [], [], 10)  # bounded: never hang the suite
+        if not ready:
+            self.kill()
+            raise AssertionError("serve printed no banner within 10 s")
+        line = self.proc.stdout.readline()  # the banner's first line, flushed once listening
+        found = BANNER.search(line)
+        assert found, f"no banner: {line!r} {self.proc.stderr.read() if self.proc.poll() is not None else ''}"
+        self.url, self.port = found.group(1), int(found.group(2))
+
+    def wait_healthy(self, limit: float = 10.0) -> dict:
+        deadline = time.monotonic() + limit
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=1) as resp:
+                    return json.loads(resp.read())
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "the server never answered /health"
+                assert self.proc.poll() is None, self.proc.stderr.read()
+                time.sleep(0.05)
+
+    def request(self, method: str, path: str, body: str = "") -> tuple[int, dict]:
+        headers = signing.headers(API_KEY, SECRET, int(time.time()), method, path, body)
+        req = urllib.request.Request(
+            self.url + path, data=body.encode() or None, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+
+    def stop(self, timeout: float = 10.0) -> tuple[int, str, str]:
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, out, err
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+@pytest.fixture
+def serve(tmp_path):
+    started: list[Server] = []
+
+    def start(*args: str, **env: str) -> Server:
+        server = Server(*args, env=clean_env(**env), cwd=tmp_path)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.kill()
+
+
+def test_serve_answers_and_stops_on_sigterm(serve, tmp_path, unused_tcp_port):
+    db = tmp_path / "served.db"
+    server = serve("--port", str(unused_tcp_port), "--db", str(db))
+    assert server.port == unused_tcp_port
+    assert server.wait_healthy() == {"status": "ok", "version": __version__}
+    body = json.dumps({"session_id": "cli-1", "player_id": "p", "game_id": "lotterix", "currency": "USD"})
+    status, answer = server.request("POST", "/api/game/launch", body)
+    assert status == 200, answer
+    assert answer["game_url"].startswith(f"{server.url}/play/")
+    status, answer = server.request("GET", "/api/games/featured")
+    assert status == 200 and answer["games"]
+    started = time.monotonic()
+    code, out, err = server.stop()
+    assert code == 0, err
+    assert time.monotonic() - started < 5
+    assert "shutting down" in out
+    assert "Traceback" not in err
+    assert db.exists()
+
+
+def test_serve_on_port_zero_uses_the_port_it_got(serve, tmp_path):
+    server = serve("--port", "0", "--db", str(tmp_path / "zero.db"))
+    assert server.port != 0
+    server.wait_healthy()
+    body = json.dumps({"game_id": "lotterix"})
+    status, answer = server.request("POST", "/api/game/launch-demo", body)
+    assert status == 200
+    assert answer["game_url"].startswith(f"{server.url}/play/")
+    _, game = server.request("GET", "/api/games/lotterix")
+    assert game["game"]["thumbnail_url"] == f"{server.url}/assets/thumbnails/lotterix.svg"
+    assert server.stop()[0] == 0
+
+
+def test_port_from_env_and_flag_overrides_it(serve, tmp_path, unused_tcp_port_factory):
+    env_port, flag_port = unused_tcp_port_factory(), unused_tcp_port_factory()
+    db = str(tmp_path / "env.db")
+    from_env = serve(NETSPACE_MOCK_PORT=str(env_port), NETSPACE_MOCK_DB=db)
+    assert from_env.port == env_port
+    from_env.wait_healthy()
+    assert from_env.stop()[0] == 0
+    assert Path(db).exists()
+
+    flagged = serve("--port", str(flag_port), NETSPACE_MOCK_PORT=str(env_port), NETSPACE_MOCK_DB=db)
+    assert flagged.port == flag_port
+    flagged.wait_healthy()
+    assert flagged.stop()[0] == 0
+
+    # A flag wins even over an env value that would not convert: the env is then never read.
+    again = serve("--port", str(flag_port), NETSPACE_MOCK_PORT="abc", NETSPACE_MOCK_DB=db)
+    assert again.port == flag_port
+    assert again.stop()[0] == 0
+
+
+def test_invalid_env_port_exits_with_a_clear_message(tmp_path):
+    done = cli(
+        "serve", "--db", str(tmp_path / "never.db"), env=clean_env(NETSPACE_MOCK_PORT="abc"), cwd=tmp_path
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "netspace-mock: invalid setting: port: expected int, got 'abc'"
+    assert not (tmp_path / "never.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        ((), {"NETSPACE_MOCK_PORT": "70000"}, "invalid setting: port: expected 0-65535, got 70000"),
+        (("--port", "abc"), {}, "argument --port: port: expected int, got 'abc'"),
+        (("--port", "-1"), {}, "invalid setting: port: expected 0-65535, got -1"),
+        (("--signature-path", "query"), {}, "signature_path: expected one of either, path, path_qs"),
+        ((), {"NETSPACE_MOCK_TIMESTAMP_TOLERANCE": "5m"}, "timestamp_tolerance: expected int, got '5m'"),
+        ((), {"NETSPACE_MOCK_CLOSE_LOST_ROUNDS": "maybe"}, "close_lost_rounds: expected true or false"),
+    ],
+)
+def test_invalid_setting_is_refused_before_serving(tmp_path, monkeypatch, capsys, args, env, words):
+    """The same checks in-process (faster than a subprocess each): SystemExit with the message."""
+    for name in [k for k in os.environ if k.startswith("NETSPACE_MOCK_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exited:
+        cli_main(["serve", *args, "--db", str(tmp_path / "never.db")])
+    shown = capsys.readouterr().err + str(exited.value.code)
+    assert exited.value.code not in (0, None)
+    assert words in shown
+    assert "<lambda>" not in shown
+    assert not (tmp_path / "never.db").exists()
+
+
+def test_port_in_use_exits_with_a_clear_message(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = cli("serve", "--port", str(port), "--db", str(tmp_path / "b.db"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
