@@ -1,0 +1,174 @@
+"""Deliveries survive a stop and a crash: they resume on the next start, same body, nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import aiohttp
+
+from netspace_mock import signing
+from netspace_mock.api.pipeline import PLATFORM
+from netspace_mock.app import DISPATCHER
+from netspace_mock.domain import rounds
+from netspace_mock.store import rounds as round_store
+from support import API_KEY, SECRET, launch_body
+
+
+async def test_pending_win_is_delivered_after_restart(mock_factory, wallet, tmp_path):
+    first = await mock_factory(webhook_url=wallet.url, webhook_backoff=60.0)
+    await first.ok("POST", "/api/game/launch", launch_body())
+    wallet.fail("win", "http500")
+    rnd = (
+        await first.ok(
+            "POST",
+            "/api/sandbox/game/bet",
+            {"session_id": "sess-1", "amount": 1, "outcome": "win", "win_amount": 4},
+        )
+    )["round"]
+    assert rnd["win"]["status"] == "pending" and rnd["win"]["attempts"] == 1
+    await first.client.close()  # stopped with the retry 60 s away
+
+    second = await mock_factory(webhook_url=wallet.url)
+    await second.client.app[DISPATCHER].idle()
+    detail = (await second.ok("GET", f"/api/sandbox/rounds/{rnd['round_id']}"))["round"]
+    assert detail["status"] == "settled" and detail["win"]["attempts"] == 2
+    wins = [c["raw"] for c in wallet.calls if c["payload"]["action_type"] == "win"]
+    assert len(wins) == 2 and wins[0] == wins[1]
+    assert wallet.balances[("player-1", "USD")] == Decimal(103)
+
+
+async def test_bet_pending_at_stop_is_rolled_back_on_start(mock_factory, wallet):
+    first = await mock_factory(webhook_url=wallet.url)
+    await first.ok("POST", "/api/game/launch", launch_body())
+    platform = first.client.app[PLATFORM]
+    # The state play() commits before sending a bet: the round and its pending bet, never answered.
+    session = await rounds.require_session(platform, platform.operators.default, "sess-1")
+    rnd = round_store.Round(
+        operator_id=1,
+        round_id="round_crashed",
+        session_id="sess-1",
+        player_id="player-1",
+        game_id="lotterix",
+        currency="USD",
+        kind="real",
+        amount=Decimal(2),
+        outcome="lose",
+        win_amount=Decimal(0),
+        result={},
+        status="open",
+        balance=None,
+        free_bet_id=None,
+        created_at=time.time(),
+        finished_at=None,
+    )
+    bet = rounds._delivery(platform, rnd, session, "bet", "txn_" + "a" * 32, Decimal(2))
+    async with platform.db.transaction() as conn:
+        await round_store.insert_round(conn, rnd)
+        await round_store.insert_delivery(conn, bet)
+    await first.client.close()
+
+    second = await mock_factory(webhook_url=wallet.url)
+    await second.client.app[DISPATCHER].idle()
+    detail = (await second.ok("GET", "/api/sandbox/rounds/round_crashed"))["round"]
+    assert detail["status"] == "rolled_back" and detail["bet"]["status"] == "unknown"
+    assert [c["payload"]["action_type"] for c in wallet.calls] == ["rollback"]
+    assert wallet.of("rollback")[0]["transaction_id"] == "txn_" + "a" * 32
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(port: int, db: str, wallet_url: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "netspace_mock",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            db,
+            "--webhook-url",
+            wallet_url,
+            "--webhook-backoff",
+            "0.2",
+            "--webhook-retries",
+            "50",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+async def _wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
+    for _ in range(200):
+        try:
+            async with session.get(base + "/health") as resp:
+                if resp.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError("the mock did not become healthy")
+
+
+async def _signed(session: aiohttp.ClientSession, base: str, path: str, body: dict) -> dict:
+    raw = json.dumps(body)
+    headers = signing.headers(API_KEY, SECRET, int(time.time()), "POST", path, raw)
+    async with session.post(base + path, data=raw, headers=headers) as resp:
+        return await resp.json()
+
+
+async def test_kill_9_with_failing_wins_then_restart_delivers_everything(wallet, tmp_path):
+    port, db = _free_port(), str(tmp_path / "crash.db")
+    base = f"http://127.0.0.1:{port}"
+    wallet.fail("win", *["http500"] * 1000)
+    proc = _start(port, db, wallet.url)
+    try:
+        async with aiohttp.ClientSession() as http:
+            await _wait_healthy(http, base)
+            await _signed(http, base, "/api/game/launch", launch_body())
+            for _ in range(10):
+                answer = await _signed(
+                    http,
+                    base,
+                    "/api/sandbox/game/bet",
+                    {"session_id": "sess-1", "amount": 1, "outcome": "win", "win_amount": 2},
+                )
+                assert answer["round"]["bet"]["status"] == "acknowledged"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+            wallet.faults.clear()
+            proc = _start(port, db, wallet.url)
+            await _wait_healthy(http, base)
+            for _ in range(200):
+                if (
+                    len({p["transaction_id"] for p in wallet.of("win")}) == 10
+                    and wallet.balances[("player-1", "USD")] == 110
+                ):
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    bodies: dict[str, set[bytes]] = {}
+    for call in wallet.calls:
+        if call["payload"]["action_type"] == "win":
+            bodies.setdefault(call["payload"]["transaction_id"], set()).add(call["raw"])
+    assert len(bodies) == 10 and all(len(b) == 1 for b in bodies.values())  # never different content
+    assert wallet.balances[("player-1", "USD")] == Decimal(110)
+    assert wallet.problems == []
