@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fixtures bench clean
+.PHONY: run test lint fixtures docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +19,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check netspace_mock tests bench fixtures
-	$(BIN)/ruff format --check netspace_mock tests bench fixtures
+	$(BIN)/ruff check netspace_mock tests bench fixtures tools
+	$(BIN)/ruff format --check netspace_mock tests bench fixtures tools
 
 fixtures: $(STAMP)
 	$(BIN)/python fixtures/generate.py
+
+docs: $(STAMP)
+	$(BIN)/python tools/docs.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ARGS)

@@ -8,16 +8,26 @@ from datetime import UTC, datetime
 
 
 class Clock:
-    """Wall-clock time plus an offset that tests (and later the sandbox clock control) can advance."""
+    """Wall-clock time plus two offsets: one a test injects (it moves everything, signatures included),
+    and the sandbox clock an operator advances through the API (it moves the platform's time — session
+    and free-bet expiry, payload timestamps — but not signature checks, which compare with real clocks)."""
 
     def __init__(self, start: float | None = None) -> None:
         self._offset = 0.0 if start is None else start - time.time()
+        self.sandbox_offset = 0.0
 
     def now(self) -> float:
+        return time.time() + self._offset + self.sandbox_offset
+
+    def signing_now(self) -> float:
+        """The time X-Timestamp is checked against and written with."""
         return time.time() + self._offset
 
     def advance(self, seconds: float) -> None:
         self._offset += seconds
+
+    def advance_sandbox(self, seconds: float) -> None:
+        self.sandbox_offset += seconds
 
 
 class Ids:

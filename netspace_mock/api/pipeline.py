@@ -77,7 +77,7 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
                 request.raw_path,
                 raw,
                 operators=platform.operators,
-                now=platform.clock.now(),
+                now=platform.clock.signing_now(),
                 tolerance=platform.settings.timestamp_tolerance,
                 path_mode=platform.settings.signature_path,
             )

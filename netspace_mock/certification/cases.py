@@ -107,7 +107,7 @@ async def authentication(p: Probe) -> None:
     judge(
         step, answer.ok, "accepted" if answer.ok else f"a correctly signed call was refused: {said(answer)}"
     )
-    t, now = p.target, p.clock.now()
+    t, now = p.target, p.clock.signing_now()
     body = p.payload("balance")
     raw = _bytes(body)
     good = signed_headers(t.api_key, t.secret, t.url, raw, now)

@@ -62,7 +62,9 @@ def _authenticate(platform: Platform, request: web.Request, raw: bytes) -> int:
     if operator is None or not timestamp or not given:
         raise Refusal("UNAUTHORIZED", "missing or unknown X-API-Key, X-Timestamp or X-Signature", 401)
     try:
-        signing.check_timestamp(timestamp, platform.clock.now(), platform.settings.timestamp_tolerance)
+        signing.check_timestamp(
+            timestamp, platform.clock.signing_now(), platform.settings.timestamp_tolerance
+        )
         signing.verify(operator.secret_key, timestamp, "POST", request.raw_path, raw, given, "path_qs")
     except signing.SignatureError as exc:
         raise Refusal("UNAUTHORIZED", exc.reason, 401) from None

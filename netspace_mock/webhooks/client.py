@@ -77,7 +77,9 @@ class WebhookClient:
     ) -> Answer:
         """POST the body; `headers` replaces the signed ones (the certification suite sends bad ones)."""
         sent = (
-            headers if headers is not None else signed_headers(api_key, secret, url, body, self.clock.now())
+            headers
+            if headers is not None
+            else signed_headers(api_key, secret, url, body, self.clock.signing_now())
         )
         started = time.perf_counter()
         try:
