@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import shlex
 import signal
-import socket
 import sys
 import time
 
@@ -85,10 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _serve(settings: Settings) -> None:
-    from aiohttp import web
-
     from netspace_mock import logs
-    from netspace_mock.app import create_app
+    from netspace_mock.server import start
 
     logs.setup(settings.log_format)
     # Handled from the start: a SIGTERM right after the banner still shuts down cleanly.
@@ -96,21 +93,7 @@ async def _serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    sock = None
-    if settings.port == 0:
-        # Bind first, so that game_url and thumbnail links carry the port actually chosen, not 0.
-        sock = _bind(settings.host)
-        settings = settings.replace(port=sock.getsockname()[1])
-    runner = web.AppRunner(create_app(settings), access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.SockSite(runner, sock) if sock else web.TCPSite(runner, settings.host, settings.port)
-    try:
-        await site.start()
-    except OSError as exc:
-        await runner.cleanup()
-        raise CannotServe(
-            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
-        ) from None
+    runner, settings = await start(settings)
     url = settings.base_url
     print(
         f"netspace-mock {__version__} serving on {url}\n"
@@ -122,23 +105,6 @@ async def _serve(settings: Settings) -> None:
     await stop.wait()
     print("netspace-mock: shutting down", flush=True)
     await runner.cleanup()
-
-
-class CannotServe(Exception):
-    pass
-
-
-def _bind(host: str) -> socket.socket:
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host or None, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        sock = socket.socket(family, kind, proto)
-        sock.bind(address)
-    except OSError as exc:
-        raise CannotServe(f"cannot listen on {host}:0: {exc.strerror or exc}") from None
-    sock.setblocking(False)
-    return sock
 
 
 def _sign(args: argparse.Namespace, settings: Settings) -> int:
@@ -166,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings(args)
     if args.command == "serve":
+        from netspace_mock.server import CannotServe
+
         try:
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(_serve(settings))

@@ -17,38 +17,38 @@ def _opt(default: Any, help: str, *, choices: tuple[str, ...] | None = None, gro
 @dataclass(frozen=True)
 class Settings:
     host: str = _opt("127.0.0.1", "address to listen on")
-    port: int = _opt(8080, "port to listen on (0 picks a free one)")
-    db: str = _opt("./netspace-mock.db", "SQLite database file (':memory:' for a throw-away one)")
+    port: int = _opt(8080, "port to listen on (`0` picks a free one)")
+    db: str = _opt("./netspace-mock.db", "SQLite database file (`:memory:` for a throw-away one)")
     api_key: str = _opt("sandbox-api-key", "API key of the default operator", group="operator")
     secret_key: str = _opt("sandbox-secret-key", "secret key of the default operator", group="operator")
     webhook_url: str | None = _opt(
         None,
-        "the default operator's webhook; unset = the built-in reference wallet at /operator/webhook",
+        "the default operator's webhook; unset: the built-in reference wallet at `/operator/webhook`",
         group="operator",
     )
-    public_url: str | None = _opt(None, "base URL of game_url links; unset = http://HOST:PORT")
+    public_url: str | None = _opt(None, "base URL of `game_url` and `thumbnail_url` links; unset: `http://HOST:PORT`")
     seed: int | None = _opt(None, "seed for ids and randomness, so a run repeats exactly")
     log_format: str = _opt("text", "log line format", choices=("text", "json"))
-    timestamp_tolerance: int = _opt(300, "accepted |now - X-Timestamp| in seconds", group="signing")
+    timestamp_tolerance: int = _opt(300, "accepted |now − X-Timestamp|, in seconds", group="signing")
     signature_path: str = _opt(
         "either",
         "what PATH is signed when a request has a query string",
         choices=("either", "path", "path_qs"),
         group="signing",
     )
-    max_body_bytes: int = _opt(1_048_576, "largest accepted request body in bytes (else 413)")
+    max_body_bytes: int = _opt(1_048_576, "largest accepted request body, in bytes (larger: `413`)")
     session_ttl: int = _opt(86_400, "seconds a game session lives after it is created", group="platform")
     demo_balance: float = _opt(1000.0, "virtual balance of a demo session", group="platform")
     webhook_timeout: float = _opt(
         5.0, "seconds to wait for the operator's webhook to answer", group="webhooks"
     )
     webhook_retries: int = _opt(
-        5, "attempts in all for win, refund and rollback before a delivery is failed", group="webhooks"
+        5, "attempts in all for `win`, `refund` and `rollback` before a delivery is failed", group="webhooks"
     )
     webhook_backoff: float = _opt(
         1.0, "seconds before the first retry; doubles on every further retry (1, 2, 4, 8)", group="webhooks"
     )
-    close_lost_rounds: bool = _opt(True, "send a win of 0 to close a losing round", group="webhooks")
+    close_lost_rounds: bool = _opt(True, "send a `win` of 0 to close a losing round", group="webhooks")
     attempt_retention: int = _opt(
         100_000, "webhook attempts kept per operator; older ones are pruned", group="webhooks"
     )
@@ -125,3 +125,22 @@ def from_sources(flags: dict[str, Any], environ: dict[str, str] | None = None) -
         elif env_name(f) in environ and environ[env_name(f)] != "":
             values[f.name] = convert(f, environ[env_name(f)])
     return Settings(**values)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`"
+
+
+def reference_table() -> str:
+    """The configuration reference, generated from this dataclass so it cannot drift (`make docs`)."""
+    rows = ["| flag | environment variable | default | meaning |", "| --- | --- | --- | --- |"]
+    for f in fields():
+        meaning = f.metadata["help"].replace("|", "\\|")
+        if f.metadata.get("choices"):
+            meaning += ": " + ", ".join(f"`{c}`" for c in f.metadata["choices"])
+        rows.append(f"| `{flag_name(f)}` | `{env_name(f)}` | {_shown(f.default)} | {meaning} |")
+    return "\n".join(rows)

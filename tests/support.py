@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from netspace_mock import schemas, signing
+from netspace_mock.client import AsyncNetspaceSDK
 from netspace_mock.api.routes import ROUTES
 
 API_KEY = "sandbox-api-key"
@@ -38,13 +39,16 @@ def check_schema(method: str, path: str, status: int, body: Any) -> None:
 
 
 class Signed:
-    """Wraps aiohttp's TestClient: signs as an operator would and validates every answer."""
+    """Acts as an operator through the project's own client (netspace_mock.client), signing every request,
+    and validates every answer against its schema. `client` is aiohttp's TestClient of the app."""
 
     def __init__(self, client: TestClient, api_key: str = API_KEY, secret: str = SECRET, now=None) -> None:
         self.client = client
         self.api_key = api_key
         self.secret = secret
         self.now = now or time.time
+        base_url = str(client.make_url("")).rstrip("/")
+        self.sdk = AsyncNetspaceSDK(api_key, secret, base_url, session=client.session, now=self.now)
 
     def headers(self, method: str, path: str, body: bytes | str = b"") -> dict[str, str]:
         return signing.headers(self.api_key, self.secret, int(self.now()), method, path, body)
@@ -60,10 +64,10 @@ class Signed:
         expect: int | None = None,
     ) -> tuple[int, Any]:
         body = raw if raw is not None else (b"" if payload is None else json.dumps(payload).encode())
-        sent_headers = self.headers(method, path, body) if headers is None else headers
-        async with self.client.request(method, path, data=body, headers=sent_headers) as resp:
-            status, text = resp.status, await resp.text()
-        answer = json.loads(text)
+        if isinstance(body, str):
+            body = body.encode()
+        status, answer = await self.sdk.send(method, path, body, headers)
+        text = json.dumps(answer)
         check_schema(method, path, status, answer)
         if expect is not None:
             assert status == expect, f"{method} {path}: expected {expect}, got {status}: {text[:2000]}"

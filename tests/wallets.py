@@ -182,7 +182,7 @@ def mock_factory(aiohttp_client, tmp_path, unused_tcp_port_factory, clock):
         settings = Settings(**base)
         app = create_app(settings, clock=clock, ids=Ids(settings.seed))
         client = await aiohttp_client(app, server_kwargs={"port": port})
-        return Signed(client, settings.api_key, settings.secret_key, now=clock.now)
+        return Signed(client, settings.api_key, settings.secret_key, now=clock.signing_now)
 
     return start
 

@@ -43,3 +43,11 @@ async def resend(call: Call) -> dict[str, Any]:
             call.platform, call.operator, body["action_type"], body["transaction_id"]
         )
     }
+
+
+async def clock(call: Call) -> dict[str, Any]:
+    return sandbox.clock(call.platform)
+
+
+async def advance_clock(call: Call) -> dict[str, Any]:
+    return sandbox.advance_clock(call.platform, call.body["advance_seconds"])

@@ -130,3 +130,15 @@ async def deliveries(platform: Platform, operator: Operator, query: dict[str, An
         for d in found
     ]
     return {"deliveries": items, "pagination": _pagination(page, per_page, total)}
+
+
+def clock(platform: Platform) -> dict[str, Any]:
+    return {"clock": {"now": iso(platform.clock.now()), "offset_seconds": platform.clock.sandbox_offset}}
+
+
+def advance_clock(platform: Platform, seconds: Any) -> dict[str, Any]:
+    """Move the platform's time forward for every operator (expiry of sessions and free bets, retries);
+    signatures keep being checked against the real time."""
+    platform.clock.advance_sandbox(float(seconds))
+    platform.wake_dispatcher()
+    return clock(platform)

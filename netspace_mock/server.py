@@ -1,0 +1,47 @@
+"""Starting the mock on a socket: used by `netspace-mock serve` and by the pytest plugin alike."""
+
+from __future__ import annotations
+
+import socket
+
+from aiohttp import web
+
+from netspace_mock.app import create_app
+from netspace_mock.settings import Settings
+
+
+class CannotServe(Exception):
+    pass
+
+
+def _bind(host: str) -> socket.socket:
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+        sock.bind(address)
+    except OSError as exc:
+        raise CannotServe(f"cannot listen on {host}:0: {exc.strerror or exc}") from None
+    sock.setblocking(False)
+    return sock
+
+
+async def start(settings: Settings, **app_options) -> tuple[web.AppRunner, Settings]:
+    """Serve the app; returns the runner (to clean up) and the settings with the port actually used."""
+    sock = None
+    if settings.port == 0:
+        # Bind first, so that game_url and thumbnail links carry the port actually chosen, not 0.
+        sock = _bind(settings.host)
+        settings = settings.replace(port=sock.getsockname()[1])
+    runner = web.AppRunner(create_app(settings, **app_options), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.SockSite(runner, sock) if sock else web.TCPSite(runner, settings.host, settings.port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise CannotServe(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None
+    return runner, settings
