@@ -9,6 +9,7 @@ from netspace_mock.api.call import Call, Route
 from netspace_mock.api.pipeline import endpoint
 from netspace_mock.errors import NotImplementedYet
 from netspace_mock.wallet import webhook as wallet
+from netspace_mock.web import assets
 
 
 def not_built(feature: str):
@@ -87,3 +88,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/assets/thumbnails/{game_id}.svg", meta.thumbnail)
     app.router.add_get("/play/{token}", meta.play_not_built)
     app.router.add_post("/operator/webhook", wallet.handle)
+    app.router.add_get("/sdk/netspace-sdk.js", assets.sdk)

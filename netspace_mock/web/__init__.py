@@ -1,0 +1,1 @@
+"""Pages and static assets served to browsers and integrators, unsigned and offline."""
