@@ -17,6 +17,7 @@ CHILD_GRACE = 15.0
 # Add a benchmark here: a script bench/<name>.py taking --duration, --connections and --warmup.
 BENCHMARKS: list[str] = [
     "catalog",
+    "rounds",
 ]
 
 

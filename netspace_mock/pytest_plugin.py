@@ -50,10 +50,17 @@ class RunningMock:
         """The three signing headers for a request you send yourself."""
         return signing.headers(self.api_key, self.secret_key, int(time.time()), method, path, body)
 
-    def launch(self, session_id: str = "session-1", player_id: str = "player-1", game_id: str = "lotterix",
-               currency: str = "USD", **options: Any) -> dict:
-        return self.client.launch_game(session_id=session_id, player_id=player_id, game_id=game_id,
-                                       currency=currency, **options)
+    def launch(
+        self,
+        session_id: str = "session-1",
+        player_id: str = "player-1",
+        game_id: str = "lotterix",
+        currency: str = "USD",
+        **options: Any,
+    ) -> dict:
+        return self.client.launch_game(
+            session_id=session_id, player_id=player_id, game_id=game_id, currency=currency, **options
+        )
 
     def play_round(self, session_id: str = "session-1", amount: Any = 1, **options: Any) -> dict:
         """One sandbox round (outcome, win_amount, use_free_bet, numbers as options); returns the round."""
@@ -81,15 +88,21 @@ class RunningMock:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "netspace_mock(**settings): settings for the netspace_mock fixture (webhook_url, api_key, "
-        "secret_key, seed, and any other netspace-mock setting)")
+        "markers",
+        "netspace_mock(**settings): settings for the netspace_mock fixture (webhook_url, api_key, "
+        "secret_key, seed, and any other netspace-mock setting)",
+    )
 
 
 @pytest.fixture
 def netspace_mock(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningMock]:
     marker = request.node.get_closest_marker("netspace_mock")
-    options = {"host": "127.0.0.1", "port": 0, "db": str(tmp_path / "netspace-mock.db"),
-               **(marker.kwargs if marker else {})}
+    options = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "db": str(tmp_path / "netspace-mock.db"),
+        **(marker.kwargs if marker else {}),
+    }
     mock = RunningMock(Settings(**options))
     try:
         yield mock

@@ -26,7 +26,9 @@ class Settings:
         "the default operator's webhook; unset: the built-in reference wallet at `/operator/webhook`",
         group="operator",
     )
-    public_url: str | None = _opt(None, "base URL of `game_url` and `thumbnail_url` links; unset: `http://HOST:PORT`")
+    public_url: str | None = _opt(
+        None, "base URL of `game_url` and `thumbnail_url` links; unset: `http://HOST:PORT`"
+    )
     seed: int | None = _opt(None, "seed for ids and randomness, so a run repeats exactly")
     log_format: str = _opt("text", "log line format", choices=("text", "json"))
     timestamp_tolerance: int = _opt(300, "accepted |now − X-Timestamp|, in seconds", group="signing")

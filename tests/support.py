@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from netspace_mock import schemas, signing
-from netspace_mock.client import AsyncNetspaceSDK
 from netspace_mock.api.routes import ROUTES
+from netspace_mock.client import AsyncNetspaceSDK
 
 API_KEY = "sandbox-api-key"
 SECRET = "sandbox-secret-key"

@@ -31,17 +31,36 @@ async def test_every_method_round_trips(client):
         assert (await call("get_game_detail", "lotterix"))["game"]["has_jackpot"] is True
         assert len((await call("get_categories"))["categories"]) >= 6
         assert all(g["featured"] for g in (await call("get_featured_games"))["games"])
-        launched = await call("launch_game", session_id="s-1", player_id="p-1", game_id="lotterix", currency="USD",
-                              language="pt", client_ip="192.168.1.1", return_url="https://casino.example/lobby")
+        launched = await call(
+            "launch_game",
+            session_id="s-1",
+            player_id="p-1",
+            game_id="lotterix",
+            currency="USD",
+            language="pt",
+            client_ip="192.168.1.1",
+            return_url="https://casino.example/lobby",
+        )
         assert "/play/" in launched["game_url"]
         assert (await call("launch_demo", game_id="lotterix", currency="EUR"))["demo"] is True
         await call("sandbox_launch", session_id="s-2", player_id="p-1", game_id="lotterix", currency="USD")
         assert (await call("sandbox_balance", "s-1"))["balance"] == 1000
-        fb = (await call("assign_free_bet", "promo-9", "p-1", 5, "USD", "2031-01-01T00:00:00Z", game_id="lotterix"))
+        fb = await call(
+            "assign_free_bet", "promo-9", "p-1", 5, "USD", "2031-01-01T00:00:00Z", game_id="lotterix"
+        )
         fid = fb["free_bet"]["netspace_free_bet_id"]
         assert (await call("get_free_bet_status", fid))["free_bet"]["status"] == "active"
-        rnd = (await call("sandbox_bet", "s-1", 2, outcome="win", win_amount=3, use_free_bet=True,
-                          numbers=[1, 2, 3, 4, 5]))["round"]
+        rnd = (
+            await call(
+                "sandbox_bet",
+                "s-1",
+                2,
+                outcome="win",
+                win_amount=3,
+                use_free_bet=True,
+                numbers=[1, 2, 3, 4, 5],
+            )
+        )["round"]
         assert rnd["status"] == "settled" and rnd["free_bet_id"] == fid
         assert (await call("get_round", rnd["round_id"]))["round"]["round_id"] == rnd["round_id"]
         assert (await call("cancel_free_bet", fid, reason="done"))["free_bet"]["status"] == "cancelled"
@@ -73,7 +92,10 @@ async def test_errors_carry_the_envelope(client):
         assert (failed.value.status, failed.value.code) == (404, "NOT_FOUND")
         with pytest.raises(NetspaceError) as failed:
             await sdk.get_games(per_page=1000)
-        assert failed.value.code == "INVALID_REQUEST" and failed.value.details["errors"][0]["path"] == "$.per_page"
+        assert (
+            failed.value.code == "INVALID_REQUEST"
+            and failed.value.details["errors"][0]["path"] == "$.per_page"
+        )
     async with AsyncNetspaceSDK(API_KEY, "wrong-secret", base_url(client)) as sdk:
         with pytest.raises(NetspaceError) as failed:
             await sdk.get_currencies()
@@ -84,8 +106,13 @@ async def test_blocking_client_as_in_the_guides_quick_start(client):
     def quick_start() -> dict:
         netspace = NetspaceSDK(api_key=API_KEY, secret_key=SECRET, base_url=base_url(client))
         try:
-            return netspace.launch_game(session_id="session-123", player_id="player-456", game_id="lotterix",
-                                        currency="USD", client_ip="192.168.1.1")
+            return netspace.launch_game(
+                session_id="session-123",
+                player_id="player-456",
+                game_id="lotterix",
+                currency="USD",
+                client_ip="192.168.1.1",
+            )
         finally:
             netspace.close()
 

@@ -7,26 +7,48 @@ from support import launch_body
 
 async def test_advancing_the_clock_expires_a_session_and_a_free_bet(client):
     await client.ok("POST", "/api/game/launch", launch_body())
-    fb = (await client.ok("POST", "/api/v1/freebets/assign", {
-        "operator_free_bet_id": "p1", "player_id": "player-1",
-        "free_bets": {"amount": 5, "currency": "USD", "expires_at": "2036-01-01T00:00:00Z"}}))["free_bet"]
+    fb = (
+        await client.ok(
+            "POST",
+            "/api/v1/freebets/assign",
+            {
+                "operator_free_bet_id": "p1",
+                "player_id": "player-1",
+                "free_bets": {"amount": 5, "currency": "USD", "expires_at": "2036-01-01T00:00:00Z"},
+            },
+        )
+    )["free_bet"]
     before = (await client.ok("GET", "/api/sandbox/clock"))["clock"]
     assert before["offset_seconds"] == 0
     # One day and a second: the session (24 h) is over, the free bet (2036) is not.
     moved = (await client.ok("POST", "/api/sandbox/clock", {"advance_seconds": 86401}))["clock"]
     assert moved["offset_seconds"] == 86401 and moved["now"] > before["now"]
-    err = await client.error("POST", "/api/sandbox/game/bet", {"session_id": "sess-1", "amount": 1}, status=404,
-                             code="INVALID_SESSION")
+    err = await client.error(
+        "POST",
+        "/api/sandbox/game/bet",
+        {"session_id": "sess-1", "amount": 1},
+        status=404,
+        code="INVALID_SESSION",
+    )
     assert "expired" in err["message"]
-    status = (await client.ok("POST", "/api/v1/freebets/status", {"netspace_free_bet_id": fb["netspace_free_bet_id"]}))
+    status = await client.ok(
+        "POST", "/api/v1/freebets/status", {"netspace_free_bet_id": fb["netspace_free_bet_id"]}
+    )
     assert status["free_bet"]["status"] == "active"
     await client.ok("POST", "/api/sandbox/clock", {"advance_seconds": 10 * 365 * 86400})  # ten years on
-    status = (await client.ok("POST", "/api/v1/freebets/status", {"netspace_free_bet_id": fb["netspace_free_bet_id"]}))
+    status = await client.ok(
+        "POST", "/api/v1/freebets/status", {"netspace_free_bet_id": fb["netspace_free_bet_id"]}
+    )
     assert status["free_bet"]["status"] == "expired"
 
 
 async def test_clock_input_is_validated(client):
-    for body in ({}, {"advance_seconds": 0}, {"advance_seconds": -5}, {"advance_seconds": "60"},
-                 {"advance_seconds": 1e12}):
+    for body in (
+        {},
+        {"advance_seconds": 0},
+        {"advance_seconds": -5},
+        {"advance_seconds": "60"},
+        {"advance_seconds": 1e12},
+    ):
         await client.error("POST", "/api/sandbox/clock", body, status=400, code="INVALID_REQUEST")
     assert (await client.ok("GET", "/api/sandbox/clock"))["clock"]["offset_seconds"] == 0

@@ -21,7 +21,7 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text()
 def instruction(name: str) -> list[str]:
     """The exec-form JSON array of a Dockerfile instruction (HEALTHCHECK: the part after CMD)."""
     line = next(row for row in DOCKERFILE.splitlines() if row.startswith(name + " "))
-    return json.loads(line[line.index("["):])
+    return json.loads(line[line.index("[") :])
 
 
 def image_env() -> dict[str, str]:
@@ -56,11 +56,21 @@ def test_dockerfile_is_small_non_root_and_configured_by_env():
 @pytest.mark.skipif(shutil.which("true") is None, reason="needs a POSIX system")
 def test_entrypoint_serves_and_healthcheck_follows_the_configured_port(tmp_path):
     port = free_port()
-    env = {**os.environ, **image_env(), "NETSPACE_MOCK_PORT": str(port), "NETSPACE_MOCK_DB": str(tmp_path / "c.db")}
+    env = {
+        **os.environ,
+        **image_env(),
+        "NETSPACE_MOCK_PORT": str(port),
+        "NETSPACE_MOCK_DB": str(tmp_path / "c.db"),
+    }
     health = resolve(instruction("HEALTHCHECK"))
     assert subprocess.run(health, env=env, capture_output=True).returncode == 1  # nothing listens yet
-    server = subprocess.Popen(resolve(instruction("ENTRYPOINT")), env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        resolve(instruction("ENTRYPOINT")),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for _ in range(200):
             if subprocess.run(health, env=env, capture_output=True).returncode == 0:

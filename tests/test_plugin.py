@@ -6,7 +6,7 @@ import textwrap
 
 pytest_plugins = ["pytester"]
 
-OUTSIDER = textwrap.dedent('''
+OUTSIDER = textwrap.dedent("""
     import json
     import urllib.request
 
@@ -47,7 +47,7 @@ OUTSIDER = textwrap.dedent('''
 
     async def test_works_in_async_tests_too(netspace_mock):
         assert netspace_mock.base_url.startswith("http://127.0.0.1:")
-''')
+""")
 
 
 def test_plugin_fixture_from_an_outside_test_suite(pytester):
