@@ -26,6 +26,11 @@ class Settings:
         "the default operator's webhook; unset: the built-in reference wallet at `/operator/webhook`",
         group="operator",
     )
+    operators: str | None = _opt(
+        None,
+        "JSON file listing more operators: [{name, api_key, secret_key, webhook_url?}]",
+        group="operator",
+    )
     public_url: str | None = _opt(
         None, "base URL of `game_url` and `thumbnail_url` links; unset: `http://HOST:PORT`"
     )
