@@ -10,7 +10,7 @@ from aiohttp import web
 
 from netspace_mock import __version__, schemas
 from netspace_mock.api.pipeline import PLATFORM, json_response
-from netspace_mock.errors import NotFound, NotImplementedYet
+from netspace_mock.errors import NotFound
 
 
 async def health(request: web.Request) -> web.Response:
@@ -52,10 +52,3 @@ async def thumbnail(request: web.Request) -> web.Response:
         f"{escape(game['name'])}</text></svg>"
     )
     return web.Response(text=svg, content_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
-
-
-async def play_not_built(request: web.Request) -> web.Response:
-    raise NotImplementedYet(
-        "the playable game page is not implemented in this version yet; the session is "
-        "valid and can be played through POST /api/sandbox/game/bet"
-    )

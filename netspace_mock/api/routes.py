@@ -9,7 +9,8 @@ from netspace_mock.api.call import Call, Route
 from netspace_mock.api.pipeline import endpoint
 from netspace_mock.errors import NotImplementedYet
 from netspace_mock.wallet import webhook as wallet
-from netspace_mock.web import assets
+from netspace_mock.web import assets, portal
+from netspace_mock.web import game as game_page
 
 
 def not_built(feature: str):
@@ -86,6 +87,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/openapi.json", meta.openapi)
     app.router.add_get("/schemas/{name}.json", meta.schema)
     app.router.add_get("/assets/thumbnails/{game_id}.svg", meta.thumbnail)
-    app.router.add_get("/play/{token}", meta.play_not_built)
     app.router.add_post("/operator/webhook", wallet.handle)
     app.router.add_get("/sdk/netspace-sdk.js", assets.sdk)
+    game_page.setup(app)
+    portal.setup(app)
