@@ -42,10 +42,15 @@ def said(a: Answer) -> str:
     return f"{a.outcome.replace('_', ' ')}: {a.reason}"
 
 
-def judge(step: Step, passed: bool, message: str) -> None:
-    step.passed, step.message = passed, message
+def judge(step: Step, passed: bool, verdict: str, failure: str) -> None:
+    """Record the step's verdict; a failed check ends the test with `failure` as its message."""
+    step.passed, step.message = passed, verdict if passed else failure
     if not passed:
-        raise Failed(message)
+        raise Failed(failure)
+
+
+def fail(step: Step, failure: str) -> None:
+    judge(step, False, "", failure)
 
 
 async def balance_of(p: Probe, name: str = "read the balance", at_least: Decimal = Decimal(0)) -> Decimal:
@@ -77,9 +82,8 @@ async def money(
     judge(
         step,
         accepted,
-        f"{name}: answered {said(answer)}"
-        if accepted
-        else f"{name}: the wallet answered {said(answer)}; expected {expected}",
+        f"{name}: answered {said(answer)}",
+        f"{name}: the wallet answered {said(answer)}; expected {expected}",
     )
     after = await balance_of(p, f"balance after: {name}")
     step.balance_after = after
@@ -104,9 +108,7 @@ async def money(
 async def authentication(p: Probe) -> None:
     payload = p.payload("balance")
     step, answer = await p.send("correctly signed balance", payload, "success")
-    judge(
-        step, answer.ok, "accepted" if answer.ok else f"a correctly signed call was refused: {said(answer)}"
-    )
+    judge(step, answer.ok, "accepted", f"a correctly signed call was refused: {said(answer)}")
     t, now = p.target, p.clock.signing_now()
     body = p.payload("balance")
     raw = _bytes(body)
@@ -143,17 +145,12 @@ def _without(headers: dict[str, str], name: str) -> dict[str, str]:
 
 async def balance(p: Probe) -> None:
     step, answer = await p.send("balance", p.payload("balance"), "success with a number >= 0")
-    judge(
-        step,
-        answer.ok,
-        f"balance {p.fmt(answer.balance)}" if answer.ok else f"the balance call failed: {said(answer)}",
-    )
+    judge(step, answer.ok, f"balance {p.fmt(answer.balance)}", f"the balance call failed: {said(answer)}")
     judge(
         step,
         answer.balance >= 0,
-        f"balance {p.fmt(answer.balance)}"
-        if answer.balance >= 0
-        else f"the balance is negative: {p.fmt(answer.balance)}",
+        f"balance {p.fmt(answer.balance)}",
+        f"the balance is negative: {p.fmt(answer.balance)}",
     )
 
 
@@ -187,25 +184,22 @@ async def insufficient_balance(p: Probe) -> None:
     step.balance_after = after
     if answer.ok:
         await _undo(p, b)
-        judge(
+        fail(
             step,
-            False,
             f"a bet of {p.fmt(too_much)} with a balance of {p.fmt(before)} was accepted; the balance "
             f"went to {p.fmt(after)}: the wallet must answer INSUFFICIENT_BALANCE",
         )
     judge(
         step,
         answer.error_code == "INSUFFICIENT_BALANCE",
-        "refused with INSUFFICIENT_BALANCE"
-        if answer.error_code == "INSUFFICIENT_BALANCE"
-        else f"the wallet answered {said(answer)}; expected INSUFFICIENT_BALANCE",
+        "refused with INSUFFICIENT_BALANCE",
+        f"the wallet answered {said(answer)}; expected INSUFFICIENT_BALANCE",
     )
     judge(
         step,
         after == before,
-        "balance unchanged"
-        if after == before
-        else f"the refused bet moved the balance from {p.fmt(before)} to {p.fmt(after)}",
+        "balance unchanged",
+        f"the refused bet moved the balance from {p.fmt(before)} to {p.fmt(after)}",
     )
 
 
@@ -230,9 +224,8 @@ async def _repeat(
     after = await balance_of(p, f"balance after {name}")
     step.balance_before, step.balance_after = expected, after
     if after != expected:
-        judge(
+        fail(
             step,
-            False,
             f"{what} moved the balance to {p.fmt(after)} instead of {p.fmt(expected)}: "
             "the wallet booked the duplicate",
         )
@@ -240,9 +233,8 @@ async def _repeat(
     judge(
         step,
         same or answer.error_code == "DUPLICATE_TRANSACTION",
-        "the repeat changed nothing"
-        if same or answer.error_code == "DUPLICATE_TRANSACTION"
-        else f"the repeat answered {said(answer)}"
+        "the repeat changed nothing",
+        f"the repeat answered {said(answer)}"
         + (
             f" with transaction_id {answer.operator_transaction_id!r} instead of {first.operator_transaction_id!r}"
             if answer.ok
@@ -373,41 +365,39 @@ async def unknown_player(p: Probe) -> None:
     judge(
         step,
         answer.error_code == "PLAYER_NOT_FOUND",
-        "PLAYER_NOT_FOUND"
-        if answer.error_code == "PLAYER_NOT_FOUND"
-        else f"answered {said(answer)} for an unknown player; expected PLAYER_NOT_FOUND",
+        "PLAYER_NOT_FOUND",
+        f"answered {said(answer)} for an unknown player; expected PLAYER_NOT_FOUND",
     )
+
+
+async def _must_refuse(p: Probe, name: str, bet: dict, what: str) -> None:
+    """A bet the wallet must refuse, leaving the balance as it was (given back if it was taken)."""
+    before = await balance_of(p)
+    step, answer = await p.send(name, bet, "refused")
+    after = await balance_of(p)
+    if answer.ok:
+        await _undo(p, bet)
+    failure = (
+        f"{what} was accepted"
+        if answer.ok
+        else f"{what} was refused, but the balance moved from {p.fmt(before)} to {p.fmt(after)}"
+    )
+    judge(step, not answer.ok and after == before, "refused", failure)
 
 
 async def other_currency(p: Probe) -> None:
     other = "EUR" if p.target.currency != "EUR" else "USD"
-    before = await balance_of(p)
-    b = p.payload("bet", amount=ONE, currency=other)
-    step, answer = await p.send(f"bet of 1.00 {other} for a {p.target.currency} player", b, "refused")
-    after = await balance_of(p)
-    if answer.ok:
-        await _undo(p, b)
-    judge(
-        step,
-        not answer.ok and after == before,
-        "refused" if not answer.ok else f"a bet in {other} was accepted for a {p.target.currency} player",
+    bet = p.payload("bet", amount=ONE, currency=other)
+    await _must_refuse(
+        p,
+        f"bet of 1.00 {other} for a {p.target.currency} player",
+        bet,
+        f"a bet in {other} for a {p.target.currency} player",
     )
 
 
 async def negative_amount(p: Probe) -> None:
-    before = await balance_of(p)
-    b = p.payload("bet", amount=Decimal("-1.00"))
-    step, answer = await p.send("bet of -1.00", b, "refused")
-    after = await balance_of(p)
-    if answer.ok:
-        await _undo(p, b)
-    judge(
-        step,
-        not answer.ok and after == before,
-        "refused"
-        if not answer.ok
-        else f"a bet of -1.00 was accepted and moved the balance from {p.fmt(before)} to {p.fmt(after)}",
-    )
+    await _must_refuse(p, "bet of -1.00", p.payload("bet", amount=Decimal("-1.00")), "a bet of -1.00")
 
 
 async def win_after_rollback(p: Probe) -> None:
@@ -422,9 +412,8 @@ async def win_after_rollback(p: Probe) -> None:
     judge(
         step,
         after == before,
-        "nothing paid"
-        if after == before
-        else f"the wallet paid {p.fmt(after - before)} on a round whose bet was rolled back",
+        "nothing paid",
+        f"the wallet paid {p.fmt(after - before)} on a round whose bet was rolled back",
     )
 
 
@@ -495,13 +484,12 @@ async def free_bet(p: Probe) -> None:
     )
     after = await balance_of(p, "balance after the free-bet bet")
     step.balance_before, step.balance_after = before, after
-    judge(step, answer.ok, "accepted" if answer.ok else f"the free-bet bet was refused: {said(answer)}")
+    judge(step, answer.ok, "accepted", f"the free-bet bet was refused: {said(answer)}")
     judge(
         step,
         after == before,
-        "not debited"
-        if after == before
-        else f"a free-bet stake of 1.00 was debited from the real balance ({p.fmt(before)} to {p.fmt(after)}): "
+        "not debited",
+        f"a free-bet stake of 1.00 was debited from the real balance ({p.fmt(before)} to {p.fmt(after)}): "
         "when is_free_bet is true, do not deduct",
     )
     w = p.payload("win", amount=TWO, round_id=b["round_id"], from_free_bet=True, **ids)
