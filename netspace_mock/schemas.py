@@ -53,6 +53,7 @@ def validator(name: str) -> Draft202012Validator:
     return Validator(documents()[name], registry=_registry())
 
 
+@cache
 def query_properties(name: str) -> dict[str, dict[str, Any]]:
     """The top-level properties of a schema with each $ref followed, so a query string can be typed."""
     resolver = _registry().resolver(base_uri=BASE_URI + f"{name}.json")
