@@ -63,13 +63,12 @@ async def test_launch_keeps_optional_fields(client, platform):
     )
 
 
-async def test_game_url_opens_the_501_game_page(client):
+async def test_game_url_opens_the_game_page(client):
     answer = await client.ok("POST", "/api/game/launch", launch_body())
     async with client.client.get(URL(answer["game_url"]).path) as resp:  # unsigned, like a browser
-        assert resp.status == 501
-        body = await resp.json()
-    assert body["success"] is False and body["error"]["code"] == "NOT_IMPLEMENTED"
-    assert body["error"]["message"]
+        assert resp.status == 200 and resp.content_type == "text/html"
+        page = await resp.text()
+    assert '<h1 id="game-name">Lotterix</h1>' in page
 
 
 async def test_relaunch_gives_a_fresh_url_for_the_same_session(client, platform):
