@@ -115,4 +115,5 @@ def certified(report: dict[str, Any] | None) -> bool:
     """True when every required test of this run passed (a skipped required test does not count)."""
     if report is None or report.get("status") == "running":
         return False
-    return all(r["status"] == "passed" for r in report["results"] if r["required"])
+    required = [r for r in report["results"] if r["required"]]
+    return bool(required) and all(r["status"] == "passed" for r in required)

@@ -48,6 +48,8 @@ class OperatorDirectory:
     def remember(self, operator: Operator) -> None:
         self._by_key[operator.api_key] = operator
         self._by_id[operator.id] = operator
+        if self.default is not None and self.default.id == operator.id:
+            self.default = operator
 
     async def register(self, db: Database, name: str, now: str) -> Operator:
         """A new operator with generated credentials (never from the seeded source: they are secrets)."""

@@ -1,0 +1,104 @@
+"""Settings: the delivery policy, signature checks and platform limits in force, read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from netspace_mock import settings as platform_settings
+from netspace_mock.web.portal import auth, render
+from netspace_mock.web.portal.render import Html, join, tag
+from netspace_mock.web.portal.visit import Visit
+
+GROUPS = (
+    (
+        "Webhook delivery policy",
+        ("webhook_timeout", "webhook_retries", "webhook_backoff", "close_lost_rounds", "attempt_retention"),
+    ),
+    ("Signature checks", ("timestamp_tolerance", "signature_path")),
+    (
+        "Platform",
+        (
+            "session_ttl",
+            "demo_balance",
+            "max_body_bytes",
+            "freebet_requires_player",
+            "wallet_initial_balance",
+        ),
+    ),
+)
+UNITS = {"webhook_timeout": "s", "webhook_backoff": "s", "timestamp_tolerance": "s", "session_ttl": "s"}
+
+
+def shown(value: Any, unit: str = "") -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value} {unit}".strip()
+
+
+def meaning(help_text: str) -> Html:
+    """A setting's help, written for the docs in Markdown: `code` spans become <code>."""
+    return join(tag("code", part) if i % 2 else part for i, part in enumerate(help_text.split("`")))
+
+
+def retry_schedule(current: platform_settings.Settings) -> str:
+    waits = [current.webhook_backoff * 2**n for n in range(max(0, current.webhook_retries - 1))]
+    return ", ".join(f"{w:g} s" for w in waits) or "no retries"
+
+
+def _group(title: str, rows: list[tuple[Any, ...]]) -> Html:
+    table = render.table(("Setting", "Value", "Meaning", "Flag / environment variable"), rows, "")
+    return tag("section", tag("h2", title) + table, class_="card")
+
+
+async def page(visit: Visit) -> web.Response:
+    current = visit.platform.settings
+    by_name = {f.name: f for f in platform_settings.fields()}
+    groups = []
+    for title, names in GROUPS:
+        rows = []
+        for name in names:
+            f = by_name[name]
+            flags = join(
+                [
+                    tag("code", platform_settings.flag_name(f)),
+                    tag("br"),
+                    tag("code", platform_settings.env_name(f)),
+                ]
+            )
+            rows.append(
+                (
+                    name.replace("_", " "),
+                    tag("strong", shown(getattr(current, name), UNITS.get(name, ""))),
+                    meaning(f.metadata["help"]),
+                    flags,
+                )
+            )
+        if title.startswith("Webhook"):
+            rows.append(
+                (
+                    "retry waits",
+                    tag("strong", retry_schedule(current)),
+                    "waits between the attempts of a win, refund or rollback",
+                    "derived",
+                )
+            )
+        groups.append(_group(title, rows))
+    portal_rows = [
+        (
+            "session length",
+            tag("strong", f"{auth.SESSION_SECONDS // 3600} h"),
+            "from sign-in, fixed (not extended by use)",
+            "—",
+        ),
+        (
+            "sign-in attempts",
+            tag("strong", f"{auth.FREE_FAILURES} free"),
+            f"then a wait of {auth.FIRST_WAIT:g} s after each failure, doubling up to {auth.MAX_WAIT:g} s (per client address, failures forgotten after {auth.FAILURE_MEMORY // 60} min)",
+            "—",
+        ),
+    ]
+    groups.append(_group("Portal sign-in", portal_rows))
+    body = render.fill("settings", groups=join(groups))
+    return visit.page("Settings", body, active="settings")
