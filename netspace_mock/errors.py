@@ -61,10 +61,6 @@ class WebhookError(ApiError):
     code, status, message = "WEBHOOK_ERROR", 502, "the operator's webhook failed"
 
 
-class NotImplementedYet(ApiError):
-    code, status, message = "NOT_IMPLEMENTED", 501, "not implemented yet"
-
-
 class InternalError(ApiError):
     pass
 

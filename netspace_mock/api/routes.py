@@ -5,21 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from netspace_mock.api import catalog, certification, free_bets, game, jackpot, meta, sandbox
-from netspace_mock.api.call import Call, Route
+from netspace_mock.api.call import Route
 from netspace_mock.api.pipeline import endpoint
-from netspace_mock.errors import NotImplementedYet
 from netspace_mock.wallet import webhook as wallet
 from netspace_mock.web import assets, portal
 from netspace_mock.web import game as game_page
-
-
-def not_built(feature: str):
-    async def handler(call: Call) -> dict:
-        raise NotImplementedYet(f"{feature} is not implemented in this version of netspace-mock yet")
-
-    handler.__name__ = "not_built"
-    return handler
-
 
 # fmt: off
 ROUTES: list[Route] = [
