@@ -97,7 +97,7 @@ async def _serve(settings: Settings) -> None:
     url = settings.base_url
     print(
         f"netspace-mock {__version__} serving on {url}\n"
-        f"  API key     {settings.api_key}\n  Secret key  {settings.secret_key}\n"
+        f"  API key     {settings.api_key}\n  Secret key  {_shown_secret(settings)}\n"
         f"  Database    {settings.db}\n  Webhook     {settings.webhook_url or url + '/operator/webhook (reference wallet)'}\n"
         f"  Try: netspace-mock sign GET /api/games/featured",
         flush=True,
@@ -105,6 +105,13 @@ async def _serve(settings: Settings) -> None:
     await stop.wait()
     print("netspace-mock: shutting down", flush=True)
     await runner.cleanup()
+
+
+def _shown_secret(settings: Settings) -> str:
+    """The banner shows the well-known sandbox secret, never one the operator chose (logs are kept)."""
+    if settings.secret_key == Settings().secret_key:
+        return settings.secret_key
+    return "(set; not shown)"
 
 
 def _sign(args: argparse.Namespace, settings: Settings) -> int:

@@ -17,6 +17,7 @@ EXTRA_FIELDS = (
     "round_id",
     "outcome",
     "attempt",
+    "replay",
 )
 
 

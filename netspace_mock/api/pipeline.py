@@ -1,6 +1,8 @@
 """The one request pipeline, top to bottom: read → authenticate → route → validate → act → respond.
 
 Every failure, ours or aiohttp's, leaves through `error_response`, so every answer is the envelope.
+An accepted request seen before (same operator and signature) is a replay: accepted, as the guide
+allows inside the timestamp window, and logged with `replay: true`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from typing import Any
 
 from aiohttp import web
 
-from netspace_mock import jsonio, schemas
+from netspace_mock import jsonio, schemas, signing
 from netspace_mock.api.auth import authenticate
 from netspace_mock.api.call import Call, Route
+from netspace_mock.api.replay import detector
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import (
     ApiError,
@@ -66,7 +69,7 @@ def _translate(exc: web.HTTPException, request: web.Request) -> ApiError:
 async def pipeline(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
     platform = request.app[PLATFORM]
-    operator_id = None
+    operator_id, replay = None, None
     try:
         if request.path.startswith("/api/"):
             raw = await request.read()
@@ -83,6 +86,7 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
             )
             request[OPERATOR] = operator
             operator_id = operator.id
+            replay = detector(request.app).seen(operator.id, request.headers[signing.HEADER_SIGNATURE])
         response = await handler(request)
     except ApiError as err:
         response = error_response(err)
@@ -95,18 +99,22 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(
             InternalError("unexpected error; this is a bug in netspace-mock, please report it")
         )
+    extra = {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status,
+        "operator_id": operator_id,
+        "ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+    if replay is not None:
+        extra["replay"] = replay
     log.info(
-        "%s %s %s",
+        "%s %s %s%s",
         request.method,
         request.path,
         response.status,
-        extra={
-            "method": request.method,
-            "path": request.path,
-            "status": response.status,
-            "operator_id": operator_id,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
-        },
+        " (replay of an earlier request)" if replay else "",
+        extra=extra,
     )
     return response
 
