@@ -213,6 +213,8 @@ class AsyncNetspaceSDK:
         win_amount: Any = None,
         use_free_bet: bool | None = None,
         numbers: list[int] | None = None,
+        scenario: str | None = None,
+        delay_seconds: float | None = None,
     ) -> dict:
         return await self.request("POST", "/api/sandbox/game/bet", _clean(locals() | {"self": None}))
 

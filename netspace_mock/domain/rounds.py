@@ -3,6 +3,8 @@
 A round is a small state machine driven by `advance`, which the sandbox bet calls inline and the
 dispatcher calls for retries; both hold the round's lock, so calls of one round never overlap.
 Every step writes its state change and the delivery it causes in one transaction, before sending.
+A fault scenario (bet_timeout, duplicate_win, retry_win, delayed_win) is kept in the round and bends
+this policy in exactly one place each, so that a restart mid-round goes on with it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,18 @@ from netspace_mock.webhooks.client import Answer
 
 FOLLOW_UP = {"win": "win", "lose": "win", "jackpot": "win", "refund": "refund", "rollback": "rollback"}
 FINAL_STATUS = {"win": "settled", "refund": "refunded", "rollback": "rolled_back"}
+
+# The fault scenarios of the sandbox bet, each as the round view describes it.
+SCENARIOS = {
+    "bet_timeout": "the bet is treated as timed out, whatever the webhook answers, and rolled back",
+    "duplicate_win": "the win is delivered twice: once acknowledged, it is sent again with the same body "
+    "and transaction_id",
+    "retry_win": "the first attempt of the win is treated as lost, whatever the webhook answers, and the "
+    "win is retried with the same body and transaction_id",
+    "delayed_win": "the win is sent delay_seconds after the bet was acknowledged, by the dispatcher",
+}
+WIN_SCENARIOS = ("duplicate_win", "retry_win", "delayed_win")
+DEFAULT_DELAY = 2.0
 
 
 # ---- starting a round -------------------------------------------------------------------------
@@ -90,6 +104,7 @@ async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> 
             "$.use_free_bet" if body.get("use_free_bet") else "$.outcome",
             "demo sessions play with virtual money: no free bets and no jackpot",
         )
+    _check_scenario(platform, session, body)
     outcome, win, result, hits_jackpot = _plan(platform, game, amount, session.currency, body)
     now = platform.clock.now()
     rnd = Round(
@@ -109,6 +124,8 @@ async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> 
         free_bet_id=None,
         created_at=now,
         finished_at=None,
+        scenario=body.get("scenario"),
+        scenario_delay=_delay(body),
     )
     if session.kind == "demo":
         return await _play_demo(platform, session, rnd)
@@ -145,12 +162,45 @@ async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> 
         await store.insert_delivery(conn, bet)
     rnd = await advance(platform, operator.id, rnd.round_id, session)
     view = await describe(platform, rnd)
-    if view["bet"]["status"] == "unknown":
+    if view["bet"]["status"] == "unknown" and rnd.scenario != "bet_timeout":
+        # With bet_timeout, an unknown bet is what the operator asked for: the round answers normally.
         raise WebhookError(
             f"the bet's outcome is unknown ({view['bet']['last_error']}); the mock sent a rollback for it",
             details={"round": view},
         )
     return view
+
+
+def _check_scenario(platform: Platform, session: Session, body: dict[str, Any]) -> None:
+    scenario, outcome = body.get("scenario"), body.get("outcome")
+    if body.get("delay_seconds") is not None and scenario != "delayed_win":
+        raise InvalidRequest.at("$.delay_seconds", "is only used with scenario 'delayed_win'")
+    if scenario is None:
+        return
+    if session.kind == "demo":
+        raise InvalidRequest.at(
+            "$.scenario", "demo sessions call no webhook, so they have no fault scenarios"
+        )
+    if scenario in WIN_SCENARIOS and outcome in ("refund", "rollback"):
+        raise InvalidRequest.at(
+            "$.scenario", f"{scenario} needs a round that sends a win; outcome {outcome!r} sends a {outcome}"
+        )
+    if (
+        scenario in WIN_SCENARIOS
+        and not platform.settings.close_lost_rounds
+        and outcome not in ("win", "jackpot")
+    ):
+        raise InvalidRequest.at(
+            "$.scenario",
+            f"{scenario} needs a round that sends a win, and with close_lost_rounds off a lost round sends "
+            "none: give outcome 'win'",
+        )
+
+
+def _delay(body: dict[str, Any]) -> float | None:
+    if body.get("scenario") != "delayed_win":
+        return None
+    return float(body["delay_seconds"]) if body.get("delay_seconds") is not None else DEFAULT_DELAY
 
 
 def _delivery(
@@ -248,17 +298,32 @@ async def _step(
     follow = deliveries.get(action)
     if follow is None:
         session = session or await session_store.get(platform.db, rnd.operator_id, rnd.session_id)
-        follow = _follow_up(platform, rnd, bet, session, action)
+        delayed = action == "win" and rnd.scenario == "delayed_win"
+        due = None
+        if delayed:
+            # Scenario delayed_win: the win waits in the outbox; the dispatcher sends it when it is due.
+            rnd.scenario_applied_at = platform.clock.now()
+            due = rnd.scenario_applied_at + (rnd.scenario_delay or 0)
+        follow = _follow_up(platform, rnd, bet, session, action, due)
+        follow.next_attempt_at = due
         async with platform.db.transaction() as conn:
             await store.insert_delivery(conn, follow)
+            if delayed:
+                await store.update_round(conn, rnd)
+        if delayed:
+            platform.wake_dispatcher()
         return True
     if follow.status == "acknowledged":
         await _finish(platform, rnd, FINAL_STATUS[action])
         return True
     if follow.status == "pending" and not send:
-        # Resumed at start: due now, even if its retry was scheduled later.
-        if follow.next_attempt_at is None or follow.next_attempt_at > platform.clock.now():
-            follow.next_attempt_at = platform.clock.now()
+        # Resumed at start: due now, even if its retry was scheduled later (a delayed win keeps its delay).
+        now = platform.clock.now()
+        due = now
+        if rnd.scenario == "delayed_win" and follow.action_type == "win" and follow.attempts == 0:
+            due = min(follow.next_attempt_at or now, now + (rnd.scenario_delay or 0))
+        if follow.next_attempt_at is None or follow.next_attempt_at > due:
+            follow.next_attempt_at = due
             async with platform.db.transaction() as conn:
                 await store.update_delivery(conn, follow)
         return False
@@ -270,7 +335,9 @@ async def _step(
     return False
 
 
-def _follow_up(platform: Platform, rnd: Round, bet: Delivery, session: Session, action: str) -> Delivery:
+def _follow_up(
+    platform: Platform, rnd: Round, bet: Delivery, session: Session, action: str, due: float | None = None
+) -> Delivery:
     if action == "rollback":
         # A rollback names the transaction it reverts, with that transaction's amount.
         return _delivery(platform, rnd, session, "rollback", bet.transaction_id, bet.amount)
@@ -286,6 +353,9 @@ def _follow_up(platform: Platform, rnd: Round, bet: Delivery, session: Session, 
         }
     if rnd.outcome == "jackpot":
         extra["is_jackpot"] = True
+    if due is not None:
+        # A delayed win is stamped with the time it is due to be sent, as a win that comes later would be.
+        extra["timestamp"] = iso(due)
     return _delivery(platform, rnd, session, "win", platform.ids.make("txn_"), rnd.win_amount, **extra)
 
 
@@ -319,10 +389,10 @@ async def _attempt(platform: Platform, rnd: Round, delivery: Delivery) -> Answer
     delivery.attempts += 1
 
     async def record(conn: aiosqlite.Connection, answer: Answer) -> None:
-        _apply(platform, delivery, answer)
+        before = (rnd.balance, rnd.scenario_applied_at)
+        _apply(platform, rnd, delivery, answer)
         await store.update_delivery(conn, delivery)
-        if answer.ok:
-            rnd.balance = answer.balance
+        if (rnd.balance, rnd.scenario_applied_at) != before:
             await store.update_round(conn, rnd)
 
     answer = await calls.send(
@@ -340,24 +410,79 @@ async def _attempt(platform: Platform, rnd: Round, delivery: Delivery) -> Answer
     return answer
 
 
-def _apply(platform: Platform, delivery: Delivery, answer: Answer) -> None:
-    """The delivery policy of PROTOCOL §5, as a state change of the delivery."""
+def _apply(platform: Platform, rnd: Round, delivery: Delivery, answer: Answer) -> None:
+    """The delivery policy of PROTOCOL §5, as a state change of the delivery (and of the round's last
+    known balance and scenario)."""
     now = platform.clock.now()
     delivery.updated_at = now
-    delivery.last_error = None if answer.ok else _describe_failure(answer)
-    if answer.ok:
-        delivery.operator_transaction_id = answer.operator_transaction_id
+    lost = _treated_as_lost(rnd, delivery)
+    if lost:
+        # Scenario bet_timeout / retry_win: the answer is dropped as if it never arrived.
+        rnd.scenario_applied_at = rnd.scenario_applied_at or now
+        delivery.last_error = f"scenario {rnd.scenario}: {lost} (the webhook answered: {answer.outcome})"
+        outcome, delivered = "transport_error", False
+    elif _is_duplicate(rnd, delivery):
+        _apply_duplicate(delivery, answer, rnd)
+        return
+    else:
+        outcome, delivered = answer.outcome, answer.delivered
+        delivery.last_error = None if answer.ok else _describe_failure(answer)
+        if answer.ok:
+            delivery.operator_transaction_id = answer.operator_transaction_id
+            rnd.balance = answer.balance
     if delivery.action_type == "bet":
         # Sent once, never retried: acknowledged, refused (no rollback), or unknown (rolled back).
-        delivery.status = {"ok": "acknowledged", "business_error": "rejected"}.get(answer.outcome, "unknown")
+        delivery.status = {"ok": "acknowledged", "business_error": "rejected"}.get(outcome, "unknown")
         delivery.next_attempt_at = None
-    elif answer.delivered:
+    elif delivered and rnd.scenario == "duplicate_win" and delivery.action_type == "win":
+        # Scenario duplicate_win: acknowledged, and due at once for its duplicate (same body and id).
+        rnd.scenario_applied_at = now
+        delivery.status, delivery.next_attempt_at = "pending", now
+    elif delivered:
         delivery.status, delivery.next_attempt_at = "acknowledged", None
     elif delivery.attempts >= platform.settings.webhook_retries:
         delivery.status, delivery.next_attempt_at = "failed", None
     else:
         delay = platform.settings.webhook_backoff * 2 ** (delivery.attempts - 1)
         delivery.status, delivery.next_attempt_at = "pending", now + delay
+
+
+def _treated_as_lost(rnd: Round, delivery: Delivery) -> str | None:
+    """Why this attempt's answer is to be dropped under the round's scenario, or None."""
+    if rnd.scenario == "bet_timeout" and delivery.action_type == "bet":
+        return "the bet was treated as timed out"
+    if rnd.scenario == "retry_win" and delivery.action_type == "win" and delivery.attempts == 1:
+        return "the first attempt of the win was treated as lost"
+    return None
+
+
+def _is_duplicate(rnd: Round, delivery: Delivery) -> bool:
+    """The second sending of a duplicate_win's win: its first was acknowledged already."""
+    return (
+        rnd.scenario == "duplicate_win"
+        and delivery.action_type == "win"
+        and rnd.scenario_applied_at is not None
+    )
+
+
+def _apply_duplicate(delivery: Delivery, answer: Answer, rnd: Round) -> None:
+    """The duplicate closes the win whatever it is answered (the win was acknowledged once); what the
+    operator made of it is shown in last_error when it is not the same success."""
+    delivery.status, delivery.next_attempt_at = "acknowledged", None
+    if answer.ok:
+        rnd.balance = answer.balance
+        first = delivery.operator_transaction_id
+        if first is None:
+            delivery.operator_transaction_id = answer.operator_transaction_id
+        elif answer.operator_transaction_id != first:
+            delivery.last_error = (
+                f"scenario duplicate_win: the duplicate was answered with transaction_id "
+                f"{answer.operator_transaction_id!r}, the first with {first!r}: was it booked twice?"
+            )
+    elif not answer.delivered:
+        delivery.last_error = (
+            f"scenario duplicate_win: the duplicate was answered {_describe_failure(answer)}"
+        )
 
 
 def _describe_failure(answer: Answer) -> str:
@@ -457,8 +582,21 @@ async def describe(platform: Platform, rnd: Round) -> dict[str, Any]:
         "demo": rnd.kind == "demo",
         "free_bet_id": rnd.free_bet_id,
         "is_jackpot": revealed and rnd.outcome == "jackpot",
+        "scenario": _scenario_view(rnd),
         "created_at": iso(rnd.created_at),
         "finished_at": None if rnd.finished_at is None else iso(rnd.finished_at),
+    }
+
+
+def _scenario_view(rnd: Round) -> dict[str, Any] | None:
+    if rnd.scenario is None:
+        return None
+    return {
+        "name": rnd.scenario,
+        "description": SCENARIOS[rnd.scenario],
+        "delay_seconds": rnd.scenario_delay,
+        "applied": rnd.scenario_applied_at is not None,
+        "applied_at": None if rnd.scenario_applied_at is None else iso(rnd.scenario_applied_at),
     }
 
 

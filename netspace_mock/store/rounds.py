@@ -31,6 +31,10 @@ class Round:
     free_bet_id: str | None
     created_at: float
     finished_at: float | None
+    # A fault scenario of the sandbox bet (PROTOCOL §6 "Fault scenarios"), kept so that a restart goes on with it.
+    scenario: str | None = None
+    scenario_delay: float | None = None
+    scenario_applied_at: float | None = None
 
 
 @dataclass
@@ -82,8 +86,9 @@ async def insert_round(conn: aiosqlite.Connection, r: Round) -> None:
 
 async def update_round(conn: aiosqlite.Connection, r: Round) -> None:
     await conn.execute(
-        "UPDATE rounds SET status = ?, balance = ?, finished_at = ? WHERE operator_id = ? AND round_id = ?",
-        (r.status, _text(r.balance), r.finished_at, r.operator_id, r.round_id),
+        "UPDATE rounds SET status = ?, balance = ?, finished_at = ?, scenario_applied_at = ? "
+        "WHERE operator_id = ? AND round_id = ?",
+        (r.status, _text(r.balance), r.finished_at, r.scenario_applied_at, r.operator_id, r.round_id),
     )
 
 
