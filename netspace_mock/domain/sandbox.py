@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from netspace_mock.domain.platform import Platform
+from netspace_mock.errors import InvalidRequest
 from netspace_mock.sources import iso
 from netspace_mock.store import attempts as attempt_store
 from netspace_mock.store import rounds as round_store
@@ -14,6 +15,7 @@ from netspace_mock.store import sandbox as store
 from netspace_mock.store.operators import Operator
 
 OUTCOMES = ("ok", "business_error", "transport_error", "invalid_response")
+MAX_CLOCK_AHEAD = 100 * 365 * 86_400  # how far the shared sandbox clock may run ahead, in all
 MONEY_ACTIONS = {"bet": "bets", "win": "wins", "refund": "refunds", "rollback": "rollbacks"}
 
 
@@ -138,7 +140,15 @@ def clock(platform: Platform) -> dict[str, Any]:
 
 def advance_clock(platform: Platform, seconds: Any) -> dict[str, Any]:
     """Move the platform's time forward for every operator (expiry of sessions and free bets, retries);
-    signatures keep being checked against the real time."""
+    signatures keep being checked against the real time. Bounded in all, since the clock is shared: past
+    year 9999 no time could be written, and every operator's answers would fail."""
+    ahead = platform.clock.sandbox_offset + float(seconds)
+    if ahead > MAX_CLOCK_AHEAD:
+        raise InvalidRequest.at(
+            "$.advance_seconds",
+            f"the platform's clock is {platform.clock.sandbox_offset:.0f} s ahead of real time already and "
+            f"may be at most {MAX_CLOCK_AHEAD} s (100 years) ahead; restart the mock to reset it",
+        )
     platform.clock.advance_sandbox(float(seconds))
     platform.wake_dispatcher()
     return clock(platform)
