@@ -18,6 +18,7 @@ CHILD_GRACE = 15.0
 BENCHMARKS: list[str] = [
     "catalog",
     "rounds",
+    "load",
 ]
 
 
