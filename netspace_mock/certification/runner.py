@@ -41,6 +41,25 @@ async def _one(case: Case, probe: Probe) -> dict[str, Any]:
     }
 
 
+def new_report(target: Target, run_id: str, started_at: str) -> dict[str, Any]:
+    """The *run* object before any test: status running, no results yet."""
+    return {
+        "id": run_id,
+        "status": "running",
+        "started_at": started_at,
+        "finished_at": None,
+        "target": {
+            "webhook_url": target.url,
+            "player_id": target.player_id,
+            "currency": target.currency,
+            "session_id": target.session_id,
+        },
+        "results": [],
+        "advisories": [],
+        "net_balance_change": None,
+    }
+
+
 async def run(
     target: Target,
     client: WebhookClient,
@@ -55,21 +74,7 @@ async def run(
     webhook cannot be reached at all."""
     probe = Probe(target, client, ids, clock)
     wanted = set(selected or BY_ID)
-    report: dict[str, Any] = {
-        "id": run_id,
-        "status": "running",
-        "started_at": iso(clock.now()),
-        "finished_at": None,
-        "target": {
-            "webhook_url": target.url,
-            "player_id": target.player_id,
-            "currency": target.currency,
-            "session_id": target.session_id,
-        },
-        "results": [],
-        "advisories": [],
-        "net_balance_change": None,
-    }
+    report = new_report(target, run_id, iso(clock.now()))
     opening = await probe.balance("balance before the run")
     for case in TESTS:
         if case.id not in wanted:

@@ -98,21 +98,7 @@ async def start(
     task. A webhook that cannot be reached, or any other failure, ends the run `failed` with `error`."""
     target = await prepare(platform, operator, body)
     started, run_id = platform.clock.now(), platform.ids.make("run_", 20)
-    latest: dict[str, Any] = {
-        "id": run_id,
-        "status": "running",
-        "started_at": iso(started),
-        "finished_at": None,
-        "target": {
-            "webhook_url": target.url,
-            "player_id": target.player_id,
-            "currency": target.currency,
-            "session_id": target.session_id,
-        },
-        "results": [],
-        "advisories": [],
-        "net_balance_change": None,
-    }
+    latest = runner.new_report(target, run_id, iso(started))
     await store.save(platform.db, operator.id, latest, started)
 
     async def progress(report: dict[str, Any]) -> None:
