@@ -74,3 +74,11 @@ def _default(value: Any) -> Any:
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON; Decimal amounts become JSON numbers."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
+
+
+class Encoded(bytes):
+    """A whole success answer, already encoded (a cached catalog page): sent as it is."""
+
+
+def success(result: dict[str, Any]) -> Encoded:
+    return Encoded(dumps({"success": True, **result}))

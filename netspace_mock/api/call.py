@@ -19,7 +19,7 @@ class Call:
     params: dict[str, str] = field(default_factory=dict)
 
 
-Handler = Callable[[Call], Awaitable[dict[str, Any]]]
+Handler = Callable[[Call], Awaitable[Any]]  # a dict, or an already encoded answer (jsonio.Encoded)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Handlers of /api/games/*: catalog with filters, one game, categories, featured."""
+"""Handlers of /api/games/*: catalog with filters, one game, categories, featured.
+
+The catalog does not change while the mock serves, so each distinct answer is encoded once and kept
+(Catalog.answer); only Lotterix's detail, which carries the operator's jackpot, is built every time.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +12,39 @@ from netspace_mock.api.call import Call
 from netspace_mock.domain import jackpots
 from netspace_mock.domain.catalog import CatalogQuery
 from netspace_mock.errors import InvalidRequest, NotFound
+from netspace_mock.jsonio import Encoded
 
 
-async def catalog(call: Call) -> dict[str, Any]:
+async def catalog(call: Call) -> Encoded:
     query = CatalogQuery(**call.query)
     if query.category is not None and query.category not in call.platform.catalog.category_ids:
         raise InvalidRequest.at(
             "$.category", "unknown category; one of: " + ", ".join(call.platform.catalog.category_ids)
         )
-    games, pagination = call.platform.catalog.search(query)
-    return {"games": games, "pagination": pagination}
+
+    def build() -> dict[str, Any]:
+        games, pagination = call.platform.catalog.search(query)
+        return {"games": games, "pagination": pagination}
+
+    return call.platform.catalog.answer(("catalog", query), build)
 
 
-async def game(call: Call) -> dict[str, Any]:
+async def game(call: Call) -> dict[str, Any] | Encoded:
     found = call.platform.catalog.get(call.params["gameId"])
     if found is None:
         raise NotFound(
             f"game {call.params['gameId'][:128]!r} does not exist; GET /api/games/catalog lists the games"
         )
     if found["has_jackpot"]:
-        found = {**found, "jackpot": await jackpots.for_game(call.platform, call.operator)}
-    return {"game": found}
+        return {"game": {**found, "jackpot": await jackpots.for_game(call.platform, call.operator)}}
+    return call.platform.catalog.answer(("game", found["id"]), lambda: {"game": found})
 
 
-async def categories(call: Call) -> dict[str, Any]:
-    return {"categories": call.platform.catalog.categories}
+async def categories(call: Call) -> Encoded:
+    return call.platform.catalog.answer(
+        ("categories",), lambda: {"categories": call.platform.catalog.categories}
+    )
 
 
-async def featured(call: Call) -> dict[str, Any]:
-    return {"games": call.platform.catalog.featured()}
+async def featured(call: Call) -> Encoded:
+    return call.platform.catalog.answer(("featured",), lambda: {"games": call.platform.catalog.featured()})

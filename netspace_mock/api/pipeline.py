@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import OrderedDict
 from typing import Any
 
 from aiohttp import web
@@ -132,7 +133,17 @@ def _coerce(value: str, schema: dict[str, Any]) -> Any:
     return value
 
 
+_PARSED: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+PARSED_KEPT = 1024
+
+
 def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
+    """The query string, typed and validated; a valid one is remembered, since clients repeat theirs."""
+    key = (schema_name, request.query_string)
+    found = _PARSED.get(key)
+    if found is not None:
+        _PARSED.move_to_end(key)
+        return dict(found)
     properties = schemas.query_properties(schema_name)
     query: dict[str, Any] = {}
     for name, spec in properties.items():
@@ -142,6 +153,9 @@ def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
         if values:
             query[name] = _coerce(values[0], spec)
     schemas.validate(schema_name, query)
+    _PARSED[key] = dict(query)
+    if len(_PARSED) > PARSED_KEPT:
+        _PARSED.popitem(last=False)
     return query
 
 
@@ -158,7 +172,8 @@ def endpoint(route: Route):
         if route.query:
             call.query = parse_query(request, route.query)
         result = await route.handler(call)
-        return json_response({"success": True, **result})
+        body = result if isinstance(result, jsonio.Encoded) else jsonio.success(result)
+        return web.Response(body=body, content_type="application/json")
 
     handle.__name__ = route.handler.__name__
     return handle
