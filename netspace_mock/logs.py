@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
+import time
 
 EXTRA_FIELDS = (
     "method",
@@ -35,8 +37,41 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class BatchedStreamHandler(logging.StreamHandler):
+    """Writes every line at once but flushes at most every FLUSH_EVERY seconds (and on warnings, errors
+    and exit): a flush per request line costs a system call on the hot path. A daemon thread flushes
+    what an idle server still holds, so `tail -f` never waits longer than that."""
+
+    FLUSH_EVERY = 0.25
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._flushed = time.monotonic()
+        threading.Thread(target=self._flush_forever, name="log-flush", daemon=True).start()
+
+    def flush(self) -> None:
+        self._flushed = time.monotonic()
+        super().flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.stream.write(self.format(record) + self.terminator)
+            if record.levelno >= logging.WARNING or time.monotonic() - self._flushed > self.FLUSH_EVERY:
+                self.flush()
+        except Exception:
+            self.handleError(record)
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_EVERY)
+            if time.monotonic() - self._flushed > self.FLUSH_EVERY:
+                self.flush()
+
+
 def setup(log_format: str, level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    # No line shows threads or processes: skip looking them up for every record.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    handler = BatchedStreamHandler(sys.stderr)
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
