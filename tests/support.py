@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import socket
+import subprocess
 import time
 from typing import Any
 
+import aiohttp
 from aiohttp.test_utils import TestClient
 
 from netspace_mock import schemas, signing
@@ -104,3 +108,27 @@ async def count_rows(db, table: str, where: str = "1", params: tuple = ()) -> in
     """Rows of a table (through the app's own connection) matching a WHERE clause."""
     row = await db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
     return row[0]
+
+
+def free_port() -> int:
+    """A free port of 127.0.0.1 for a server the test starts itself."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def wait_healthy(
+    http: aiohttp.ClientSession, base: str, proc: subprocess.Popen | None = None, limit: float = 10.0
+) -> None:
+    """Poll GET /health until it answers 200 (a server subprocess that exits fails at once)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        assert proc is None or proc.poll() is None, "the mock exited"
+        try:
+            async with http.get(base + "/health") as resp:
+                if resp.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.025)
+    raise AssertionError("the mock did not become healthy")

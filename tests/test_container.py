@@ -6,13 +6,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -34,12 +35,6 @@ def resolve(argv: list[str]) -> list[str]:
     scripts = Path(sys.executable).parent
     table = {"python": sys.executable, "netspace-mock": str(scripts / "netspace-mock")}
     return [table.get(argv[0], argv[0]), *argv[1:]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_dockerfile_is_small_non_root_and_configured_by_env():

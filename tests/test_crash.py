@@ -10,7 +10,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,19 +21,13 @@ import aiohttp
 from test_ledger import implied
 
 from netspace_mock import signing
-from support import API_KEY, SECRET, launch_body
+from support import API_KEY, SECRET, free_port, launch_body, wait_healthy
 
 PLAYERS = 20
 ROUNDS = 240
 CONCURRENCY = 40
 KILL_AFTER = 90  # answers received before the SIGKILL; the rest are in flight or not yet sent
 FINAL = {"win": "settled", "lose": "settled", "refund": "refunded", "rollback": "rolled_back"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve(port: int, db: str, wallet_url: str, log) -> subprocess.Popen:
@@ -63,19 +56,6 @@ def _serve(port: int, db: str, wallet_url: str, log) -> subprocess.Popen:
     )
 
 
-async def _healthy(http: aiohttp.ClientSession, base: str, proc: subprocess.Popen) -> None:
-    for _ in range(400):
-        assert proc.poll() is None, "the mock exited"
-        try:
-            async with http.get(base + "/health") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.025)
-    raise AssertionError("the mock did not become healthy")
-
-
 async def _call(
     http: aiohttp.ClientSession, base: str, method: str, path: str, body=None
 ) -> tuple[int, dict]:
@@ -92,7 +72,7 @@ def _integrity(db: str) -> str:
 
 async def test_sigkill_mid_burst_loses_nothing_and_everything_is_delivered(wallet, tmp_path):
     rng = random.Random(2024)
-    port, db = _free_port(), str(tmp_path / "crash.db")
+    port, db = free_port(), str(tmp_path / "crash.db")
     base = f"http://127.0.0.1:{port}"
     log = open(tmp_path / "server.log", "ab")  # noqa: SIM115 - closed in finally
     # Many deliveries fail: a third of the bets (rolled back), and half the attempts of the rest.
@@ -110,7 +90,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_everything_is_delivered(walle
         async with aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=20)
         ) as http:
-            await _healthy(http, base, proc)
+            await wait_healthy(http, base, proc)
             for i in range(PLAYERS):
                 status, _ = await _call(
                     http, base, "POST", "/api/game/launch", launch_body(session_id=f"s{i}", player_id=f"p{i}")
@@ -160,7 +140,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_everything_is_delivered(walle
                 wallet.fail(action, "http500", "garbage")
             proc = _serve(port, db, wallet.url, log)
             restarted = time.monotonic()
-            await _healthy(http, base, proc)
+            await wait_healthy(http, base, proc)
             timings["restart_to_healthy_s"] = time.monotonic() - restarted
             # Every pending delivery completes.
             for _ in range(600):

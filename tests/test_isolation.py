@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from netspace_mock import signing
-from support import Signed, launch_body
+from support import Signed, free_port, launch_body
 
 KEY_B, SECRET_B = "operator-b-key", "operator-b-secret-0123456789"
 KEY_C, SECRET_C = "operator-c-key", "operator-c-secret-9876543210"
@@ -181,7 +181,7 @@ async def test_rounds_deliveries_and_webhook_log_of_another_operator_are_invisib
 async def test_a_failed_delivery_of_another_operator_cannot_be_resent(mock_factory, tmp_path):
     """B's webhook refuses connections (nothing listens there), so B's bet is rolled back and the
     rollback fails for good; only B's key can see it or resend it."""
-    nowhere = f"http://127.0.0.1:{_free_port()}/hook"
+    nowhere = f"http://127.0.0.1:{free_port()}/hook"
     a = await mock_factory(operators=operators_file(tmp_path, webhook_b=nowhere), webhook_retries=1)
     b = Signed(a.client, KEY_B, SECRET_B, now=a.now)
     await b.ok("POST", "/api/game/launch", launch_body(session_id="b-session", player_id="b-player"))
@@ -244,14 +244,6 @@ async def test_one_operator_cannot_run_the_shared_clock_past_what_times_can_show
 # ---- through the CLI --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def _call(http, base, key, secret, method, path, body=None):
     raw = b"" if body is None else json.dumps(body).encode()
     headers = signing.headers(key, secret, int(time.time()), method, path, raw)
@@ -260,7 +252,7 @@ async def _call(http, base, key, secret, method, path, body=None):
 
 
 async def test_operators_file_through_the_cli(tmp_path):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [

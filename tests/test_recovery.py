@@ -18,7 +18,7 @@ from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
 from netspace_mock.domain import rounds
 from netspace_mock.store import rounds as round_store
-from support import API_KEY, SECRET, launch_body
+from support import API_KEY, SECRET, free_port, launch_body, wait_healthy
 
 
 async def test_pending_win_is_delivered_after_restart(mock_factory, wallet, tmp_path):
@@ -82,14 +82,6 @@ async def test_bet_pending_at_stop_is_rolled_back_on_start(mock_factory, wallet)
     assert wallet.of("rollback")[0]["transaction_id"] == "txn_" + "a" * 32
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start(port: int, db: str, wallet_url: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
@@ -114,18 +106,6 @@ def _start(port: int, db: str, wallet_url: str) -> subprocess.Popen:
     )
 
 
-async def _wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(200):
-        try:
-            async with session.get(base + "/health") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError("the mock did not become healthy")
-
-
 async def _signed(session: aiohttp.ClientSession, base: str, path: str, body: dict) -> dict:
     raw = json.dumps(body)
     headers = signing.headers(API_KEY, SECRET, int(time.time()), "POST", path, raw)
@@ -134,13 +114,13 @@ async def _signed(session: aiohttp.ClientSession, base: str, path: str, body: di
 
 
 async def test_kill_9_with_failing_wins_then_restart_delivers_everything(wallet, tmp_path):
-    port, db = _free_port(), str(tmp_path / "crash.db")
+    port, db = free_port(), str(tmp_path / "crash.db")
     base = f"http://127.0.0.1:{port}"
     wallet.fail("win", *["http500"] * 1000)
     proc = _start(port, db, wallet.url)
     try:
         async with aiohttp.ClientSession() as http:
-            await _wait_healthy(http, base)
+            await wait_healthy(http, base)
             await _signed(http, base, "/api/game/launch", launch_body())
             for _ in range(10):
                 answer = await _signed(
@@ -154,7 +134,7 @@ async def test_kill_9_with_failing_wins_then_restart_delivers_everything(wallet,
             proc.wait(timeout=10)
             wallet.faults.clear()
             proc = _start(port, db, wallet.url)
-            await _wait_healthy(http, base)
+            await wait_healthy(http, base)
             for _ in range(200):
                 if (
                     len({p["transaction_id"] for p in wallet.of("win")}) == 10

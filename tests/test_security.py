@@ -4,13 +4,11 @@ every string and array a request can carry, and replayed requests made visible i
 from __future__ import annotations
 
 import ast
-import asyncio
 import inspect
 import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,19 +21,13 @@ from netspace_mock.api import auth, replay
 from netspace_mock.api.routes import ROUTES
 from netspace_mock.wallet import webhook as reference_wallet
 from netspace_mock.webhooks import client as webhook_client
-from support import launch_body
+from support import free_port, launch_body, wait_healthy
 
 # ---- secrets never in logs or answers -------------------------------------------------------------
 
 KEY_A, SECRET_A = "ak-security-a", "sk-DISTINCTIVE-q7Zr-secret-of-A-91c3e"
 KEY_B, SECRET_B = "ak-security-b", "sk-DISTINCTIVE-w2Xp-secret-of-B-5b7d0"
 SECRETS = (SECRET_A, SECRET_B)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Operator:
@@ -62,18 +54,6 @@ def _serve(args: list[str], stdout, stderr) -> subprocess.Popen:
         stderr=stderr,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-
-
-async def _healthy(http: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(400):
-        try:
-            async with http.get(base + "/health") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.025)
-    raise AssertionError("the mock did not become healthy")
 
 
 async def _exercise(a: Operator, b: Operator) -> None:
@@ -135,10 +115,10 @@ async def _exercise(a: Operator, b: Operator) -> None:
 
 
 async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     operators = tmp_path / "operators.json"
-    nowhere = f"http://127.0.0.1:{_free_port()}/hook"
+    nowhere = f"http://127.0.0.1:{free_port()}/hook"
     operators.write_text(
         json.dumps([{"name": "B", "api_key": KEY_B, "secret_key": SECRET_B, "webhook_url": nowhere}])
     )
@@ -156,7 +136,7 @@ async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
         )  # fmt: skip
         try:
             async with aiohttp.ClientSession() as http:
-                await _healthy(http, base)
+                await wait_healthy(http, base)
                 await _exercise(
                     Operator(http, base, KEY_A, SECRET_A, answers),
                     Operator(http, base, KEY_B, SECRET_B, answers),
@@ -186,7 +166,7 @@ async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
 
 
 async def test_a_custom_secret_is_not_printed_at_start(tmp_path):
-    port = _free_port()
+    port = free_port()
     proc = _serve(
         ["--port", str(port), "--db", str(tmp_path / "banner.db"), "--secret-key", SECRET_A],
         subprocess.PIPE,
@@ -194,7 +174,7 @@ async def test_a_custom_secret_is_not_printed_at_start(tmp_path):
     )
     try:
         async with aiohttp.ClientSession() as http:
-            await _healthy(http, f"http://127.0.0.1:{port}")
+            await wait_healthy(http, f"http://127.0.0.1:{port}")
     finally:
         proc.terminate()
         banner = proc.communicate(timeout=10)[0].decode()
