@@ -46,11 +46,39 @@ Validator = validators.extend(
 )
 
 
+def _follow(doc: dict[str, Any], pointer: str) -> Any:
+    node: Any = doc
+    for part in filter(None, pointer.split("/")):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def inline(node: Any, doc_name: str, depth: int = 0) -> Any:
+    """The schema with every $ref replaced by what it points at (the files hold no recursive refs).
+
+    Validation then never looks a reference up: that lookup was most of the time spent validating a
+    webhook payload (about 370 µs each, 30 µs inlined)."""
+    if depth > 64:
+        raise ValueError(f"{doc_name}: $ref nesting too deep (a recursive schema?)")
+    if isinstance(node, list):
+        return [inline(item, doc_name, depth + 1) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if isinstance(node.get("$ref"), str):
+        file, _, pointer = node["$ref"].partition("#")
+        target_doc = file.removesuffix(".json") if file else doc_name
+        target = inline(_follow(documents()[target_doc], pointer), target_doc, depth + 1)
+        target = {k: v for k, v in target.items() if k not in ("$id", "$schema")}
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        return {**target, **siblings} if not set(siblings) & set(target) else {"allOf": [target], **siblings}
+    return {key: inline(value, doc_name, depth + 1) for key, value in node.items() if key != "$defs"}
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
     if name not in documents():
         raise KeyError(f"no schema named {name!r} in schemas/")
-    return Validator(documents()[name], registry=_registry())
+    return Validator(inline(documents()[name], name), registry=_registry())
 
 
 @cache
