@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import socket
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -132,3 +134,13 @@ async def wait_healthy(
             pass
         await asyncio.sleep(0.025)
     raise AssertionError("the mock did not become healthy")
+
+
+def serve_process(*args: str, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) -> subprocess.Popen:
+    """`python -m netspace_mock serve ARGS` as a separate process (for restarts, kills and real logs)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "netspace_mock", "serve", *args],
+        stdout=stdout,
+        stderr=stderr,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from decimal import Decimal
@@ -21,39 +18,13 @@ import aiohttp
 from test_ledger import implied
 
 from netspace_mock import signing
-from support import API_KEY, SECRET, free_port, launch_body, wait_healthy
+from support import API_KEY, SECRET, free_port, launch_body, serve_process, wait_healthy
 
 PLAYERS = 20
 ROUNDS = 240
 CONCURRENCY = 40
 KILL_AFTER = 90  # answers received before the SIGKILL; the rest are in flight or not yet sent
 FINAL = {"win": "settled", "lose": "settled", "refund": "refunded", "rollback": "rolled_back"}
-
-
-def _serve(port: int, db: str, wallet_url: str, log) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "netspace_mock",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            db,
-            "--webhook-url",
-            wallet_url,
-            "--webhook-backoff",
-            "0.02",
-            "--webhook-retries",
-            "40",
-            "--log-format",
-            "json",
-        ],
-        stdout=log,
-        stderr=log,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 async def _call(
@@ -84,7 +55,22 @@ async def test_sigkill_mid_burst_loses_nothing_and_everything_is_delivered(walle
     seen: dict[str, dict] = {}  # round_id -> the round as the client was answered
     lost_in_flight = 0
     timings: dict[str, float] = {}
-    proc = _serve(port, db, wallet.url, log)
+    proc = serve_process(
+        "--port",
+        str(port),
+        "--db",
+        db,
+        "--webhook-url",
+        wallet.url,
+        "--webhook-backoff",
+        "0.02",
+        "--webhook-retries",
+        "40",
+        "--log-format",
+        "json",
+        stdout=log,
+        stderr=log,
+    )
     try:
         connector = aiohttp.TCPConnector(limit=CONCURRENCY)
         async with aiohttp.ClientSession(
@@ -138,7 +124,22 @@ async def test_sigkill_mid_burst_loses_nothing_and_everything_is_delivered(walle
             wallet.faults.clear()
             for action in ("win", "refund", "rollback"):
                 wallet.fail(action, "http500", "garbage")
-            proc = _serve(port, db, wallet.url, log)
+            proc = serve_process(
+                "--port",
+                str(port),
+                "--db",
+                db,
+                "--webhook-url",
+                wallet.url,
+                "--webhook-backoff",
+                "0.02",
+                "--webhook-retries",
+                "40",
+                "--log-format",
+                "json",
+                stdout=log,
+                stderr=log,
+            )
             restarted = time.monotonic()
             await wait_healthy(http, base, proc)
             timings["restart_to_healthy_s"] = time.monotonic() - restarted

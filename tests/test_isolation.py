@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 
 import aiohttp
 import pytest
 
 from netspace_mock import signing
-from support import Signed, free_port, launch_body
+from support import Signed, free_port, launch_body, serve_process
 
 KEY_B, SECRET_B = "operator-b-key", "operator-b-secret-0123456789"
 KEY_C, SECRET_C = "operator-c-key", "operator-c-secret-9876543210"
@@ -254,22 +251,8 @@ async def _call(http, base, key, secret, method, path, body=None):
 async def test_operators_file_through_the_cli(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "netspace_mock",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(tmp_path / "cli.db"),
-            "--operators",
-            operators_file(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    proc = serve_process(
+        "--port", str(port), "--db", str(tmp_path / "cli.db"), "--operators", operators_file(tmp_path)
     )
     try:
         async with aiohttp.ClientSession() as http:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
@@ -18,7 +15,7 @@ from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
 from netspace_mock.domain import rounds
 from netspace_mock.store import rounds as round_store
-from support import API_KEY, SECRET, free_port, launch_body, wait_healthy
+from support import API_KEY, SECRET, free_port, launch_body, serve_process, wait_healthy
 
 
 async def test_pending_win_is_delivered_after_restart(mock_factory, wallet, tmp_path):
@@ -82,30 +79,6 @@ async def test_bet_pending_at_stop_is_rolled_back_on_start(mock_factory, wallet)
     assert wallet.of("rollback")[0]["transaction_id"] == "txn_" + "a" * 32
 
 
-def _start(port: int, db: str, wallet_url: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "netspace_mock",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            db,
-            "--webhook-url",
-            wallet_url,
-            "--webhook-backoff",
-            "0.2",
-            "--webhook-retries",
-            "50",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-
-
 async def _signed(session: aiohttp.ClientSession, base: str, path: str, body: dict) -> dict:
     raw = json.dumps(body)
     headers = signing.headers(API_KEY, SECRET, int(time.time()), "POST", path, raw)
@@ -117,7 +90,18 @@ async def test_kill_9_with_failing_wins_then_restart_delivers_everything(wallet,
     port, db = free_port(), str(tmp_path / "crash.db")
     base = f"http://127.0.0.1:{port}"
     wallet.fail("win", *["http500"] * 1000)
-    proc = _start(port, db, wallet.url)
+    proc = serve_process(
+        "--port",
+        str(port),
+        "--db",
+        db,
+        "--webhook-url",
+        wallet.url,
+        "--webhook-backoff",
+        "0.2",
+        "--webhook-retries",
+        "50",
+    )
     try:
         async with aiohttp.ClientSession() as http:
             await wait_healthy(http, base)
@@ -133,7 +117,18 @@ async def test_kill_9_with_failing_wins_then_restart_delivers_everything(wallet,
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
             wallet.faults.clear()
-            proc = _start(port, db, wallet.url)
+            proc = serve_process(
+                "--port",
+                str(port),
+                "--db",
+                db,
+                "--webhook-url",
+                wallet.url,
+                "--webhook-backoff",
+                "0.2",
+                "--webhook-retries",
+                "50",
+            )
             await wait_healthy(http, base)
             for _ in range(200):
                 if (

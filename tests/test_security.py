@@ -7,10 +7,8 @@ import ast
 import inspect
 import json
 import logging
-import os
 import re
 import subprocess
-import sys
 import time
 
 import aiohttp
@@ -21,7 +19,7 @@ from netspace_mock.api import auth, replay
 from netspace_mock.api.routes import ROUTES
 from netspace_mock.wallet import webhook as reference_wallet
 from netspace_mock.webhooks import client as webhook_client
-from support import free_port, launch_body, wait_healthy
+from support import free_port, launch_body, serve_process, wait_healthy
 
 # ---- secrets never in logs or answers -------------------------------------------------------------
 
@@ -45,15 +43,6 @@ class Operator:
             text = await resp.text()
             self.answers.append(f"{resp.status} {dict(resp.headers)} {text}")
             return resp.status, json.loads(text)
-
-
-def _serve(args: list[str], stdout, stderr) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "netspace_mock", "serve", *args],
-        stdout=stdout,
-        stderr=stderr,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 async def _exercise(a: Operator, b: Operator) -> None:
@@ -125,14 +114,11 @@ async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
     stderr_path = tmp_path / "server.log"
     answers: list[str] = []
     with open(stderr_path, "wb") as stderr:
-        proc = _serve(
-            [
-                "--port", str(port), "--db", str(tmp_path / "sec.db"), "--api-key", KEY_A,
-                "--secret-key", SECRET_A, "--operators", str(operators), "--log-format", "json",
-                "--webhook-backoff", "0.01", "--webhook-retries", "2",
-            ],
-            subprocess.DEVNULL,
-            stderr,
+        proc = serve_process(
+            "--port", str(port), "--db", str(tmp_path / "sec.db"), "--api-key", KEY_A,
+            "--secret-key", SECRET_A, "--operators", str(operators), "--log-format", "json",
+            "--webhook-backoff", "0.01", "--webhook-retries", "2",
+            stderr=stderr,
         )  # fmt: skip
         try:
             async with aiohttp.ClientSession() as http:
@@ -167,10 +153,14 @@ async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
 
 async def test_a_custom_secret_is_not_printed_at_start(tmp_path):
     port = free_port()
-    proc = _serve(
-        ["--port", str(port), "--db", str(tmp_path / "banner.db"), "--secret-key", SECRET_A],
-        subprocess.PIPE,
-        subprocess.DEVNULL,
+    proc = serve_process(
+        "--port",
+        str(port),
+        "--db",
+        str(tmp_path / "banner.db"),
+        "--secret-key",
+        SECRET_A,
+        stdout=subprocess.PIPE,
     )
     try:
         async with aiohttp.ClientSession() as http:
