@@ -86,6 +86,11 @@ class Cores:
 # -------------------------------------------------------------------------------------------- servers
 
 
+def mock_argv(port: int, db: Path, *extra: str) -> list[str]:
+    """The command that serves the mock under benchmark on `port`, with its database at `db`."""
+    return [sys.executable, "-m", "netspace_mock", "serve", "--port", str(port), "--db", str(db), *extra]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((LOOPBACK, 0))

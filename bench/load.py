@@ -35,6 +35,7 @@ from common import (
     ServerProcess,
     environment,
     free_port,
+    mock_argv,
     percentile,
     running,
     sigterm_as_exit,
@@ -275,24 +276,12 @@ def report(summary: dict, clients: int) -> str:
 
 
 def server_argv(port: int, db: Path) -> list[str]:
-    return [
-        *(sys.executable, "-m", "netspace_mock", "serve", "--port", str(port), "--db", str(db)),
-        *("--webhook-timeout", str(WEBHOOK_TIMEOUT)),
-    ]
+    return mock_argv(port, db, "--webhook-timeout", str(WEBHOOK_TIMEOUT))
 
 
 async def run(args: argparse.Namespace, workdir: Path, cores: Cores) -> tuple[dict, list[str]]:
     port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "netspace_mock",
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        str(workdir / "load.db"),
-    ]
+    argv = server_argv(port, workdir / "load.db")
     mock = ServerProcess("mock", argv, port, cores, workdir / "mock.log")
     with running([mock]):
         await mock.wait_healthy()

@@ -28,6 +28,7 @@ from common import (
     environment,
     free_port,
     generate_load,
+    mock_argv,
     ratio_of,
     running,
     sigterm_as_exit,
@@ -94,7 +95,7 @@ async def run(spec: LoadSpec, workdir: Path, cores: Cores) -> dict:
     port = free_port()
     mock = ServerProcess(
         "mock",
-        [python, "-m", "netspace_mock", "serve", "--port", str(port), "--db", str(workdir / "bench.db")],
+        mock_argv(port, workdir / "bench.db"),
         port,
         cores,
         workdir / "mock.log",
