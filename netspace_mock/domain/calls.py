@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiosqlite
-
 from netspace_mock import jsonio
 from netspace_mock.domain.platform import Platform
 from netspace_mock.sources import iso
 from netspace_mock.store import attempts
+from netspace_mock.store.db import Connection
 from netspace_mock.store.operators import Operator
 from netspace_mock.store.rounds import Delivery
 from netspace_mock.store.sessions import Session
@@ -50,7 +49,7 @@ async def send(
     player_id: str | None = None,
     transaction_id: str | None = None,
     headers: dict[str, str] | None = None,
-    then: Callable[[aiosqlite.Connection, Answer], Awaitable[None]] | None = None,
+    then: Callable[[Connection, Answer], Awaitable[None]] | None = None,
 ) -> Answer:
     """One attempt: send, then record it (and whatever `then` writes) in one transaction."""
     url = webhook_url(platform, operator)

@@ -11,13 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
-
 from netspace_mock.domain import money
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import DuplicateTransaction, InvalidRequest, InvalidState, NotFound, PlayerNotFound
 from netspace_mock.sources import iso, parse_iso
 from netspace_mock.store import free_bets as store
+from netspace_mock.store.db import Connection
 from netspace_mock.store.free_bets import FreeBet
 from netspace_mock.store.operators import Operator
 
@@ -52,7 +51,7 @@ def view(fb: FreeBet, history: list[dict] | None = None) -> dict[str, Any]:
     return out
 
 
-async def _expire_if_due(conn: aiosqlite.Connection, fb: FreeBet, now: float) -> FreeBet:
+async def _expire_if_due(conn: Connection, fb: FreeBet, now: float) -> FreeBet:
     if fb.status == "active" and fb.expires_at <= now:
         fb.status = "expired"
         await store.update(conn, fb)
@@ -137,16 +136,14 @@ def _content(fb: FreeBet) -> tuple:
     return (fb.player_id, fb.game_id, fb.currency, fb.amount, round(fb.expires_at, 3))
 
 
-async def _player_known(conn: aiosqlite.Connection, operator_id: int, player_id: str) -> bool:
+async def _player_known(conn: Connection, operator_id: int, player_id: str) -> bool:
     async with conn.execute(
         "SELECT 1 FROM players WHERE operator_id = ? AND player_id = ?", (operator_id, player_id)
     ) as cur:
         return await cur.fetchone() is not None
 
 
-async def _require(
-    conn: aiosqlite.Connection, operator: Operator, netspace_free_bet_id: str, now: float
-) -> FreeBet:
+async def _require(conn: Connection, operator: Operator, netspace_free_bet_id: str, now: float) -> FreeBet:
     fb = await store.get(conn, operator.id, netspace_free_bet_id)
     if fb is None:
         raise NotFound(f"free bet {netspace_free_bet_id!r} does not exist")
@@ -196,7 +193,7 @@ async def sweep(platform: Platform) -> int:
 
 
 async def take_stake(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     platform: Platform,
     operator_id: int,
     player_id: str,
@@ -243,7 +240,7 @@ async def _why_none(
 
 
 async def give_back(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     platform: Platform,
     operator_id: int,
     netspace_free_bet_id: str,
@@ -266,7 +263,7 @@ async def give_back(
 
 
 async def add_winnings(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     platform: Platform,
     operator_id: int,
     netspace_free_bet_id: str,

@@ -9,13 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
-
 from netspace_mock.domain import money
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidRequest
 from netspace_mock.sources import iso
 from netspace_mock.store import jackpots as store
+from netspace_mock.store.db import Connection
 from netspace_mock.store.operators import Operator
 
 GAME_ID = "lotterix"
@@ -42,7 +41,7 @@ async def for_game(platform: Platform, operator: Operator) -> dict[str, Any]:
 
 
 async def take(
-    conn: aiosqlite.Connection, platform: Platform, operator_id: int, currency: str, round_id: str
+    conn: Connection, platform: Platform, operator_id: int, currency: str, round_id: str
 ) -> Decimal:
     """Empty the pot for this round; returns what it held (0: nothing to win)."""
     pot, _ = await store.get(conn, operator_id, currency)
@@ -52,7 +51,7 @@ async def take(
 
 
 async def restore(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     platform: Platform,
     operator_id: int,
     currency: str,

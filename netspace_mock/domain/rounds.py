@@ -13,8 +13,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
-
 from netspace_mock import jsonio
 from netspace_mock.domain import calls, free_bets, jackpots, money
 from netspace_mock.domain.game_math import GameMath
@@ -24,6 +22,7 @@ from netspace_mock.errors import InvalidRequest, InvalidState, NotFound, Webhook
 from netspace_mock.sources import iso
 from netspace_mock.store import rounds as store
 from netspace_mock.store import sessions as session_store
+from netspace_mock.store.db import Connection
 from netspace_mock.store.operators import Operator
 from netspace_mock.store.rounds import Delivery, Round
 from netspace_mock.store.sessions import Session
@@ -388,7 +387,7 @@ async def _attempt(platform: Platform, rnd: Round, delivery: Delivery) -> Answer
     operator = platform.operators.by_id(rnd.operator_id)
     delivery.attempts += 1
 
-    async def record(conn: aiosqlite.Connection, answer: Answer) -> None:
+    async def record(conn: Connection, answer: Answer) -> None:
         before = (rnd.balance, rnd.scenario_applied_at)
         _apply(platform, rnd, delivery, answer)
         await store.update_delivery(conn, delivery)

@@ -6,9 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import aiosqlite
-
-from netspace_mock.store.db import Database, where_clause
+from netspace_mock.store.db import Connection, Database, Row, where_clause
 
 RESPONSE_LIMIT = 65_536
 
@@ -36,7 +34,7 @@ class Attempt:
     id: int | None = None
 
 
-async def insert(conn: aiosqlite.Connection, a: Attempt, retention: int) -> Attempt:
+async def insert(conn: Connection, a: Attempt, retention: int) -> Attempt:
     values = asdict(a)
     values.pop("id")
     values["request_headers"] = json.dumps(a.request_headers)
@@ -57,7 +55,7 @@ async def insert(conn: aiosqlite.Connection, a: Attempt, retention: int) -> Atte
     return a
 
 
-def _attempt(row: aiosqlite.Row) -> Attempt:
+def _attempt(row: Row) -> Attempt:
     data = dict(row)
     data["request_headers"] = json.loads(data["request_headers"])
     return Attempt(**data)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-import aiosqlite
-
-from netspace_mock.store.db import Database
+from netspace_mock.store.db import Connection, Database, Row
 
 AMOUNTS = ("amount", "remaining_amount", "used_amount", "winnings_amount")
 
@@ -30,22 +28,20 @@ class FreeBet:
     cancel_reason: str | None
 
 
-def _free_bet(row: aiosqlite.Row) -> FreeBet:
+def _free_bet(row: Row) -> FreeBet:
     data = dict(row)
     for key in AMOUNTS:
         data[key] = Decimal(data[key])
     return FreeBet(**data)
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: tuple) -> FreeBet | None:
+async def _one(conn: Connection, sql: str, params: tuple) -> FreeBet | None:
     async with conn.execute(sql, params) as cur:
         row = await cur.fetchone()
     return _free_bet(row) if row else None
 
 
-async def by_operator_id(
-    conn: aiosqlite.Connection, operator_id: int, operator_free_bet_id: str
-) -> FreeBet | None:
+async def by_operator_id(conn: Connection, operator_id: int, operator_free_bet_id: str) -> FreeBet | None:
     return await _one(
         conn,
         "SELECT * FROM free_bets WHERE operator_id = ? AND operator_free_bet_id = ?",
@@ -53,7 +49,7 @@ async def by_operator_id(
     )
 
 
-async def get(conn: aiosqlite.Connection, operator_id: int, netspace_free_bet_id: str) -> FreeBet | None:
+async def get(conn: Connection, operator_id: int, netspace_free_bet_id: str) -> FreeBet | None:
     return await _one(
         conn,
         "SELECT * FROM free_bets WHERE operator_id = ? AND netspace_free_bet_id = ?",
@@ -62,7 +58,7 @@ async def get(conn: aiosqlite.Connection, operator_id: int, netspace_free_bet_id
 
 
 async def usable(
-    conn: aiosqlite.Connection, operator_id: int, player_id: str, currency: str, game_id: str, now: float
+    conn: Connection, operator_id: int, player_id: str, currency: str, game_id: str, now: float
 ) -> list[FreeBet]:
     """Active, unexpired free bets this player can stake in this currency and game, soonest to expire first."""
     async with conn.execute(
@@ -73,7 +69,7 @@ async def usable(
         return [_free_bet(r) for r in await cur.fetchall()]
 
 
-async def of_player(conn: aiosqlite.Connection, operator_id: int, player_id: str) -> list[FreeBet]:
+async def of_player(conn: Connection, operator_id: int, player_id: str) -> list[FreeBet]:
     async with conn.execute(
         "SELECT * FROM free_bets WHERE operator_id = ? AND player_id = ? ORDER BY created_at",
         (operator_id, player_id),
@@ -81,7 +77,7 @@ async def of_player(conn: aiosqlite.Connection, operator_id: int, player_id: str
         return [_free_bet(r) for r in await cur.fetchall()]
 
 
-async def insert(conn: aiosqlite.Connection, fb: FreeBet) -> None:
+async def insert(conn: Connection, fb: FreeBet) -> None:
     values = asdict(fb)
     for key in AMOUNTS:
         values[key] = str(values[key])
@@ -90,7 +86,7 @@ async def insert(conn: aiosqlite.Connection, fb: FreeBet) -> None:
     )
 
 
-async def update(conn: aiosqlite.Connection, fb: FreeBet) -> None:
+async def update(conn: Connection, fb: FreeBet) -> None:
     await conn.execute(
         "UPDATE free_bets SET remaining_amount = ?, used_amount = ?, winnings_amount = ?, status = ?, "
         "cancel_reason = ? WHERE operator_id = ? AND netspace_free_bet_id = ?",
@@ -107,7 +103,7 @@ async def update(conn: aiosqlite.Connection, fb: FreeBet) -> None:
 
 
 async def record(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     fb: FreeBet,
     event: str,
     cause: str,
@@ -139,7 +135,7 @@ async def events(db: Database, operator_id: int, netspace_free_bet_id: str) -> l
     return [dict(r) for r in rows]
 
 
-async def expired_active(conn: aiosqlite.Connection, now: float) -> list[FreeBet]:
+async def expired_active(conn: Connection, now: float) -> list[FreeBet]:
     async with conn.execute(
         "SELECT * FROM free_bets WHERE status = 'active' AND expires_at <= ?", (now,)
     ) as cur:

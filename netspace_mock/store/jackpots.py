@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import aiosqlite
-
-from netspace_mock.store.db import Database
+from netspace_mock.store.db import Connection, Database
 
 
-async def get(conn: aiosqlite.Connection, operator_id: int, currency: str) -> tuple[Decimal, float | None]:
+async def get(conn: Connection, operator_id: int, currency: str) -> tuple[Decimal, float | None]:
     async with conn.execute(
         "SELECT amount, updated_at FROM jackpots WHERE operator_id = ? AND currency = ?",
         (operator_id, currency),
@@ -19,7 +17,7 @@ async def get(conn: aiosqlite.Connection, operator_id: int, currency: str) -> tu
 
 
 async def put(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     operator_id: int,
     currency: str,
     amount: Decimal,

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
-from netspace_mock.store.db import Database
+from netspace_mock.store.db import Database, Row
 
 
 @dataclass(frozen=True)
@@ -101,7 +99,7 @@ ACKNOWLEDGED = (
 )
 
 
-async def round_money(db: Database, operator_id: int, since: float, until: float) -> list[aiosqlite.Row]:
+async def round_money(db: Database, operator_id: int, since: float, until: float) -> list[Row]:
     """Real-money rounds started in [since, until): game, currency, time, status and the bet and win
     amounts the operator acknowledged (text, so the domain sums them exactly)."""
     return await db.fetchall(
@@ -112,7 +110,7 @@ async def round_money(db: Database, operator_id: int, since: float, until: float
     )
 
 
-async def counts(db: Database, operator_id: int) -> dict[str, list[aiosqlite.Row]]:
+async def counts(db: Database, operator_id: int) -> dict[str, list[Row]]:
     one = (operator_id,)
     return {
         "sessions": await db.fetchall(
@@ -128,7 +126,7 @@ async def counts(db: Database, operator_id: int) -> dict[str, list[aiosqlite.Row
     }
 
 
-async def certification_runs(db: Database, operator_id: int, limit: int) -> list[aiosqlite.Row]:
+async def certification_runs(db: Database, operator_id: int, limit: int) -> list[Row]:
     return await db.fetchall(
         "SELECT run_id, status, started_at FROM certification_runs WHERE operator_id = ? "
         "ORDER BY started_at DESC, rowid DESC LIMIT ?",
@@ -142,7 +140,7 @@ def _like(text: str) -> str:
 
 async def players(
     db: Database, operator_id: int, search: str, limit: int, offset: int
-) -> tuple[list[aiosqlite.Row], int]:
+) -> tuple[list[Row], int]:
     """Players seen, newest first, with their session count and currencies; `search` matches the id."""
     where, params = "p.operator_id = ? AND p.player_id LIKE ? ESCAPE '\\'", (operator_id, _like(search))
     total = (await db.fetchone(f"SELECT COUNT(*) FROM players p WHERE {where}", params))[0]
@@ -161,7 +159,7 @@ def _marks(values: list[str]) -> str:
     return ", ".join("?" for _ in values) or "NULL"
 
 
-async def latest_answers(db: Database, operator_id: int, player_ids: list[str]) -> list[aiosqlite.Row]:
+async def latest_answers(db: Database, operator_id: int, player_ids: list[str]) -> list[Row]:
     """The latest successful webhook answer per player and currency (balance calls included)."""
     currency = "CASE WHEN json_valid(request_body) THEN json_extract(request_body, '$.currency') END"
     return await db.fetchall(
@@ -172,7 +170,7 @@ async def latest_answers(db: Database, operator_id: int, player_ids: list[str]) 
     )
 
 
-async def latest_round_balances(db: Database, operator_id: int, player_ids: list[str]) -> list[aiosqlite.Row]:
+async def latest_round_balances(db: Database, operator_id: int, player_ids: list[str]) -> list[Row]:
     """The balance the latest round of each player and currency recorded (SQLite takes the bare columns
     from the row holding the MAX)."""
     return await db.fetchall(
@@ -190,7 +188,7 @@ async def player_seen(db: Database, operator_id: int, player_id: str) -> bool:
     return row is not None
 
 
-async def sessions_of(db: Database, operator_id: int, player_id: str, limit: int) -> list[aiosqlite.Row]:
+async def sessions_of(db: Database, operator_id: int, player_id: str, limit: int) -> list[Row]:
     return await db.fetchall(
         "SELECT s.session_id, s.game_id, s.currency, s.kind, s.language, s.created_at, s.expires_at, "
         "(SELECT COUNT(*) FROM rounds r WHERE r.operator_id = s.operator_id AND r.session_id = s.session_id) "

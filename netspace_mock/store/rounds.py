@@ -7,10 +7,8 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
-
 from netspace_mock import jsonio
-from netspace_mock.store.db import Database, where_clause
+from netspace_mock.store.db import Connection, Database, Row, where_clause
 
 
 @dataclass
@@ -56,7 +54,7 @@ class Delivery:
     updated_at: float
 
 
-def _round(row: aiosqlite.Row) -> Round:
+def _round(row: Row) -> Round:
     data = dict(row)
     for key in ("amount", "win_amount", "balance"):
         data[key] = None if data[key] is None else Decimal(data[key])
@@ -64,7 +62,7 @@ def _round(row: aiosqlite.Row) -> Round:
     return Round(**data)
 
 
-def _delivery(row: aiosqlite.Row) -> Delivery:
+def _delivery(row: Row) -> Delivery:
     data = dict(row)
     data["amount"] = Decimal(data["amount"])
     return Delivery(**data)
@@ -74,7 +72,7 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-async def insert_round(conn: aiosqlite.Connection, r: Round) -> None:
+async def insert_round(conn: Connection, r: Round) -> None:
     values = asdict(r)
     for key in ("amount", "win_amount", "balance"):
         values[key] = _text(values[key])
@@ -84,7 +82,7 @@ async def insert_round(conn: aiosqlite.Connection, r: Round) -> None:
     )
 
 
-async def update_round(conn: aiosqlite.Connection, r: Round) -> None:
+async def update_round(conn: Connection, r: Round) -> None:
     await conn.execute(
         "UPDATE rounds SET status = ?, balance = ?, finished_at = ?, scenario_applied_at = ? "
         "WHERE operator_id = ? AND round_id = ?",
@@ -92,7 +90,7 @@ async def update_round(conn: aiosqlite.Connection, r: Round) -> None:
     )
 
 
-async def insert_delivery(conn: aiosqlite.Connection, d: Delivery) -> Delivery:
+async def insert_delivery(conn: Connection, d: Delivery) -> Delivery:
     values = asdict(d)
     values.pop("id")
     values["amount"] = str(d.amount)
@@ -103,7 +101,7 @@ async def insert_delivery(conn: aiosqlite.Connection, d: Delivery) -> Delivery:
     return d
 
 
-async def update_delivery(conn: aiosqlite.Connection, d: Delivery) -> None:
+async def update_delivery(conn: Connection, d: Delivery) -> None:
     await conn.execute(
         "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, operator_transaction_id = ?, "
         "last_error = ?, updated_at = ? WHERE id = ?",

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-import aiosqlite
-
-from netspace_mock.store.db import Database
+from netspace_mock.store.db import Connection, Database
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,7 @@ async def create_or_relaunch(
     return stored, row is not None
 
 
-async def demo_balance(conn: aiosqlite.Connection, operator_id: int, session_id: str) -> Decimal:
+async def demo_balance(conn: Connection, operator_id: int, session_id: str) -> Decimal:
     async with conn.execute(
         "SELECT demo_balance FROM sessions WHERE operator_id = ? AND session_id = ?",
         (operator_id, session_id),
@@ -133,9 +131,7 @@ async def demo_balance(conn: aiosqlite.Connection, operator_id: int, session_id:
     return Decimal(value)
 
 
-async def set_demo_balance(
-    conn: aiosqlite.Connection, operator_id: int, session_id: str, balance: Decimal
-) -> None:
+async def set_demo_balance(conn: Connection, operator_id: int, session_id: str, balance: Decimal) -> None:
     await conn.execute(
         "UPDATE sessions SET demo_balance = ? WHERE operator_id = ? AND session_id = ?",
         (str(balance), operator_id, session_id),

@@ -18,7 +18,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
 from aiohttp import web
 
 from netspace_mock import jsonio, schemas, signing
@@ -26,6 +25,7 @@ from netspace_mock.api.pipeline import PLATFORM, json_response
 from netspace_mock.domain import money
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidRequest
+from netspace_mock.store.db import Connection
 
 ACTIONS = ("balance", "bet", "win", "refund", "rollback")
 
@@ -83,9 +83,7 @@ def _parse(raw: bytes) -> dict[str, Any]:
     return call
 
 
-async def _book(
-    platform: Platform, conn: aiosqlite.Connection, operator_id: int, call: dict[str, Any]
-) -> dict:
+async def _book(platform: Platform, conn: Connection, operator_id: int, call: dict[str, Any]) -> dict:
     player, currency, action = call["player_id"], call["currency"], call["action_type"]
     balance = await _account(platform, conn, operator_id, player, currency)
     if action == "balance":
@@ -223,6 +221,6 @@ async def _mark_reverted(conn, operator_id: int, action: str, txn: str) -> None:
     )
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: tuple):
+async def _one(conn: Connection, sql: str, params: tuple):
     async with conn.execute(sql, params) as cur:
         return await cur.fetchone()
