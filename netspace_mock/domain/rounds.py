@@ -159,8 +159,8 @@ async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> 
         bet = _delivery(platform, rnd, session, "bet", platform.ids.make("txn_"), amount, **free_bet_ids)
         await store.insert_round(conn, rnd)
         await store.insert_delivery(conn, bet)
-    rnd = await advance(platform, operator.id, rnd.round_id, session)
-    view = await describe(platform, rnd)
+    state = await advance(platform, operator.id, rnd.round_id, session, known=(rnd, {"bet": bet}))
+    view = describe_state(state)
     if view["bet"]["status"] == "unknown" and rnd.scenario != "bet_timeout":
         # With bet_timeout, an unknown bet is what the operator asked for: the round answers normally.
         raise WebhookError(
@@ -259,25 +259,42 @@ async def _play_demo(platform: Platform, session: Session, rnd: Round) -> dict[s
 # ---- advancing a round ------------------------------------------------------------------------
 
 
+Deliveries = dict[str, Delivery]
+
+
 async def advance(
-    platform: Platform, operator_id: int, round_id: str, session: Session | None = None, *, send: bool = True
-) -> Round:
+    platform: Platform,
+    operator_id: int,
+    round_id: str,
+    session: Session | None = None,
+    *,
+    send: bool = True,
+    known: tuple[Round, Deliveries] | None = None,
+) -> tuple[Round | None, Deliveries]:
     """Take the round as far as it can go now: send what is due, stop at a scheduled retry or the end.
-    With send=False (at start, before the server listens) the next call is only made due, not sent."""
+    With send=False (at start, before the server listens) the next call is only made due, not sent.
+
+    The round and its deliveries are read once, under the round's lock, and then kept in memory: every
+    step changes them in place as it writes them, and no one else writes a round while its lock is held.
+    `known` is the round and deliveries its caller has just written (a new round), so nothing is read."""
     async with platform.locks.hold((operator_id, round_id)):
-        while True:
+        if known is not None:
+            rnd, deliveries = known
+        else:
             rnd = await store.get_round(platform.db, operator_id, round_id)
-            if rnd is None or rnd.status != "open":
-                return rnd
-            deliveries = {
-                d.action_type: d for d in await store.deliveries_of(platform.db, operator_id, round_id)
-            }
+            deliveries = await _deliveries(platform, operator_id, round_id)
+        while rnd is not None and rnd.status == "open":
             if not await _step(platform, rnd, deliveries, session, send):
-                return rnd
+                break
+        return rnd, deliveries
+
+
+async def _deliveries(platform: Platform, operator_id: int, round_id: str) -> Deliveries:
+    return {d.action_type: d for d in await store.deliveries_of(platform.db, operator_id, round_id)}
 
 
 async def _step(
-    platform: Platform, rnd: Round, deliveries: dict[str, Delivery], session: Session | None, send: bool
+    platform: Platform, rnd: Round, deliveries: Deliveries, session: Session | None, send: bool
 ) -> bool:
     """Do the next thing the round needs; False when it must wait (a retry is scheduled or failed)."""
     bet = deliveries["bet"]
@@ -309,6 +326,7 @@ async def _step(
             await store.insert_delivery(conn, follow)
             if delayed:
                 await store.update_round(conn, rnd)
+        deliveries[action] = follow
         if delayed:
             platform.wake_dispatcher()
         return True
@@ -528,8 +546,7 @@ async def resend(
     delivery.status, delivery.next_attempt_at, delivery.updated_at = "pending", None, platform.clock.now()
     async with platform.db.transaction() as conn:
         await store.update_delivery(conn, delivery)
-    rnd = await advance(platform, operator.id, delivery.round_id)
-    return await describe(platform, rnd)
+    return describe_state(await advance(platform, operator.id, delivery.round_id))
 
 
 async def get(platform: Platform, operator: Operator, round_id: str) -> dict[str, Any]:
@@ -555,9 +572,12 @@ def _entry(d: Delivery | None) -> dict[str, Any] | None:
 
 async def describe(platform: Platform, rnd: Round) -> dict[str, Any]:
     """The PROTOCOL §3 *round*, with the delivery state of each transaction."""
-    deliveries = {
-        d.action_type: d for d in await store.deliveries_of(platform.db, rnd.operator_id, rnd.round_id)
-    }
+    return describe_state((rnd, await _deliveries(platform, rnd.operator_id, rnd.round_id)))
+
+
+def describe_state(state: tuple[Round, Deliveries]) -> dict[str, Any]:
+    """`describe` of a round whose deliveries are at hand."""
+    rnd, deliveries = state
     bet = deliveries.get("bet")
     revealed = rnd.status != "rejected" and (
         rnd.kind == "demo" or (bet is not None and bet.status == "acknowledged")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from netspace_mock.store.db import Connection, Database, Row, where_clause
+from netspace_mock.store.db import Connection, Database, Row, row_values, where_clause
 
 RESPONSE_LIMIT = 65_536
 
@@ -35,7 +35,7 @@ class Attempt:
 
 
 async def insert(conn: Connection, a: Attempt, retention: int) -> Attempt:
-    values = asdict(a)
+    values = row_values(a)
     values.pop("id")
     values["request_headers"] = json.dumps(a.request_headers)
     if values["response_body"] is not None and len(values["response_body"]) > RESPONSE_LIMIT:

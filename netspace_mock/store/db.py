@@ -167,6 +167,12 @@ class Database:
             return conn.raw.execute(sql, params).fetchone()
 
 
+def row_values(record: Any) -> dict[str, Any]:
+    """A dataclass record's fields as a new dict, one level deep: what an INSERT binds. (dataclasses.asdict
+    deep-copies every nested value, which cost 5% of a sandbox round's CPU.)"""
+    return dict(vars(record))
+
+
 def where_clause(operator_id: int, filters: dict, allowed: set[str]) -> tuple[str, tuple]:
     """`operator_id = ? AND col = ? …` for the filters that are set; column names come only from `allowed`."""
     clauses, params = ["operator_id = ?"], [operator_id]

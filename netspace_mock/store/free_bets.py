@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 
-from netspace_mock.store.db import Connection, Database, Row
+from netspace_mock.store.db import Connection, Database, Row, row_values
 
 AMOUNTS = ("amount", "remaining_amount", "used_amount", "winnings_amount")
 
@@ -78,7 +78,7 @@ async def of_player(conn: Connection, operator_id: int, player_id: str) -> list[
 
 
 async def insert(conn: Connection, fb: FreeBet) -> None:
-    values = asdict(fb)
+    values = row_values(fb)
     for key in AMOUNTS:
         values[key] = str(values[key])
     await conn.execute(

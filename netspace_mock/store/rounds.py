@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from netspace_mock import jsonio
-from netspace_mock.store.db import Connection, Database, Row, where_clause
+from netspace_mock.store.db import Connection, Database, Row, row_values, where_clause
 
 
 @dataclass
@@ -73,7 +73,7 @@ def _text(value: Decimal | None) -> str | None:
 
 
 async def insert_round(conn: Connection, r: Round) -> None:
-    values = asdict(r)
+    values = row_values(r)
     for key in ("amount", "win_amount", "balance"):
         values[key] = _text(values[key])
     values["result"] = jsonio.dumps(r.result).decode()
@@ -91,7 +91,7 @@ async def update_round(conn: Connection, r: Round) -> None:
 
 
 async def insert_delivery(conn: Connection, d: Delivery) -> Delivery:
-    values = asdict(d)
+    values = row_values(d)
     values.pop("id")
     values["amount"] = str(d.amount)
     cur = await conn.execute(
