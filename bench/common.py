@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -159,7 +159,8 @@ class ServerProcess:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         return ""
 
-    async def wait_healthy(self, timeout: float = HEALTH_TIMEOUT) -> None:
+    async def wait_healthy(self, timeout: float = HEALTH_TIMEOUT, path: str = "/health") -> None:
+        """Until GET `path` answers 200 (servers without a /health route: pass a path they serve)."""
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
             while time.monotonic() < deadline:
@@ -169,7 +170,7 @@ class ServerProcess:
                         + self.log_tail()
                     )
                 with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    async with session.get(self.base_url + "/health") as response:
+                    async with session.get(self.base_url + path) as response:
                         if response.status == 200:
                             return
                 await asyncio.sleep(0.05)
@@ -466,6 +467,91 @@ def summarize(name: str, samples: list[LoadSample]) -> LoadResult:
         slices=len(samples),
         error_samples=sorted(set(errors))[:5],
     )
+
+
+# -------------------------------------------------------------------------------------- sliced targets
+
+SLICE_WARMUP = 0.25  # seconds to re-open the connections before every slice after a target's first
+BUSY_MACHINE = 0.1  # other processes above this share of the two cores make a run noisy
+CLIENT_BOUND = 0.9  # a generator above this share of its core is the limit, not the server
+
+
+async def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
+    """One GET: the status, the Content-Type and the body."""
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)) as session,
+        session.get(url, headers=headers) as response,
+    ):
+        return response.status, response.headers.get("Content-Type", ""), await response.read()
+
+
+async def serve_mock_and_ceiling(
+    servers: list[ServerProcess],
+    path: str,
+    make_headers: Callable[[], dict[str, str]],
+    workdir: Path,
+    cores: Cores,
+) -> tuple[ServerProcess, ServerProcess, bytes, str]:
+    """Start the mock, GET `path` from it (with `make_headers()`), then start the ceiling (bare_server.py)
+    answering `path` with exactly those bytes. Each server joins `servers` as soon as it starts, so that
+    `running(servers)` stops it. Returns the mock, the ceiling, the body and its Content-Type."""
+    port = free_port()
+    mock = ServerProcess("mock", mock_argv(port, workdir / "bench.db"), port, cores, workdir / "mock.log")
+    servers.append(mock)
+    await mock.wait_healthy()
+    status, content_type, body = await fetch(mock.base_url + path, make_headers())
+    if status != 200:
+        raise RuntimeError(f"the mock answered {status} to GET {path}: {body[:500]!r}")
+    body_file = workdir / "body.bin"
+    body_file.write_bytes(body)
+    port = free_port()
+    argv = [sys.executable, str(BENCH_DIR / "bare_server.py"), str(port), path, str(body_file), content_type]
+    ceiling = ServerProcess("ceiling", argv, port, cores, workdir / "bare.log")
+    servers.append(ceiling)
+    await ceiling.wait_healthy()
+    ceiling_status, _, ceiling_body = await fetch(ceiling.base_url + path, make_headers())
+    if (ceiling_status, ceiling_body) != (200, body):
+        raise RuntimeError("the bare app does not answer the mock's exact bytes")
+    return mock, ceiling, body, content_type
+
+
+async def measure_in_slices(
+    targets: list[tuple[str, ServerProcess]],
+    path: str,
+    make_headers: Callable[[], dict[str, str]],
+    spec: LoadSpec,
+    slices: int,
+    cores: Cores,
+) -> dict[str, list[LoadSample]]:
+    """GET `path` from every target in `slices` slices of duration/slices seconds each. All servers stay up
+    (the idle ones cost nothing) and are measured in alternating order, A B C C B A A B C ..., so that a
+    change in the machine's speed during the run weighs on all alike. A target's first slice has the full
+    warm-up, the later ones at most SLICE_WARMUP (to re-open the connections)."""
+    samples: dict[str, list[LoadSample]] = {name: [] for name, _ in targets}
+    for index in range(slices):
+        for name, server in targets if index % 2 == 0 else reversed(targets):
+            warmup = spec.warmup if not samples[name] else min(spec.warmup, SLICE_WARMUP)
+            slice_spec = replace(spec, duration=spec.duration / slices, warmup=warmup)
+            url = server.base_url + path
+            samples[name].append(await generate_load(url, make_headers, slice_spec, server, cores))
+    return samples
+
+
+def notes(results: list[LoadResult]) -> list[str]:
+    """Warnings about figures that do not measure what they seem to: client-bound, or on a busy machine."""
+    lines = []
+    for row in results:
+        if row.generator_cpu is not None and row.generator_cpu > CLIENT_BOUND and (row.server_cpu or 0) < 0.9:
+            lines.append(
+                f"note: {row.name}: the load generator used {row.generator_cpu:.0%} of its core and the "
+                f"server only {row.server_cpu:.0%}: this figure is client-bound, read the cpu ratio"
+            )
+        if row.foreign_cpu is not None and row.foreign_cpu > BUSY_MACHINE:
+            lines.append(
+                f"note: {row.name}: other processes used {row.foreign_cpu:.0%} of the two benchmark cores: "
+                "the machine was busy, repeat the run on a quiet one"
+            )
+    return lines
 
 
 # --------------------------------------------------------------------------------------------- reports
