@@ -20,9 +20,6 @@ import argparse
 import asyncio
 import json
 import random
-import sys
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,23 +27,24 @@ from pathlib import Path
 import aiohttp
 from common import (
     LOOPBACK,
-    RESULTS_DIR,
     Cores,
     ServerProcess,
+    add_report_options,
     environment,
     free_port,
     mock_argv,
+    parse_options,
     percentile,
+    rss_bytes,
+    run_async,
     running,
-    sigterm_as_exit,
+    save_report,
+    signed_headers,
+    summary_row,
     utc_stamp,
 )
 
-from netspace_mock import signing
-from netspace_mock.settings import Settings
-
 NAME = "load"
-DEFAULTS = Settings()
 KINDS = ("launch", "catalog", "round")
 WEIGHTS = (1, 3, 2)  # per kind, in KINDS order
 MAX_CLIENTS = 1000
@@ -62,17 +60,6 @@ CATALOG_PATHS = (
     "/api/games/lotterix",
     "/api/game/currencies",
 )
-
-
-def rss_bytes(pid: int) -> int | None:
-    """Resident memory of a process, from /proc (Linux); None elsewhere."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
 
 
 @dataclass
@@ -135,9 +122,7 @@ class Client:
 
     async def send(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-        headers = signing.headers(DEFAULTS.api_key, DEFAULTS.secret_key, int(time.time()), method, path, raw)
-        if raw:
-            headers["Content-Type"] = "application/json"
+        headers = signed_headers(method, path, raw)
         async with self.http.request(method, self.base + path, data=raw or None, headers=headers) as resp:
             return resp.status, await resp.json()
 
@@ -297,8 +282,8 @@ async def run(args: argparse.Namespace, workdir: Path, cores: Cores) -> tuple[di
     return tally.summary(), problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds (default 60)")
     parser.add_argument(
         "--clients",
@@ -310,44 +295,51 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first (default 2)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the traffic mix (default 7)")
-    parser.add_argument("--no-save", action="store_true", help="print only, write no JSON")
-    args, _ = parser.parse_known_args(argv)
+    add_report_options(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_options(options(), argv)
     cores = Cores.plan()
     cores.pin_generator()
     started = utc_stamp()
-    try:
-        with sigterm_as_exit(), tempfile.TemporaryDirectory(prefix="netspace-load-") as tmp:
-            summary, problems = asyncio.run(run(args, Path(tmp), cores))
-    except KeyboardInterrupt:
-        print("load: interrupted; server stopped", file=sys.stderr)
-        return 130
-    except (RuntimeError, ValueError, OSError, aiohttp.ClientError) as exc:
-        print(f"load: {exc}", file=sys.stderr)
-        return 1
+    code, found = run_async(NAME, lambda tmp: run(args, tmp, cores))
+    if found is None:
+        return code
+    summary, problems = found
     print(report(summary, args.clients))
     for problem in problems:
         print(f"LOST: {problem}")
     for kind, k in summary["kinds"].items():
         for sample in k["error_samples"]:
             print(f"error ({kind}): {sample}")
-    if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        out = RESULTS_DIR / f"{NAME}-{started}.json"
-        record = {
-            "benchmark": NAME,
-            "started_at": started,
-            "environment": environment(cores),
-            "load": {
-                "clients": args.clients,
-                "duration_s": args.duration,
-                "warmup_s": args.warmup,
-                "seed": args.seed,
-            },
-            "summary": summary,
-            "lost_rounds": problems,
-        }
-        out.write_text(json.dumps(record, indent=2) + "\n")
-        print(f"\nwrote {out.relative_to(RESULTS_DIR.parent.parent)}")
+    record = {
+        "benchmark": NAME,
+        "started_at": started,
+        "environment": environment(cores),
+        "load": {
+            "clients": args.clients,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "seed": args.seed,
+        },
+        "summary": summary,
+        "lost_rounds": problems,
+        "summary_rows": [
+            summary_row(
+                f"mixed load: {args.clients} clients (launches, catalog, rounds)",
+                f"{summary['rps']:,.0f} req/s, {summary['errors']} errors, "
+                + (f"lost rounds: {'; '.join(problems)}" if problems else "no lost round"),
+                "0 errors, no lost round",
+                not summary["errors"] and not problems and bool(summary["requests"]),
+                rps=summary["rps"],
+                errors=summary["errors"],
+                lost_rounds=problems,
+            )
+        ],
+    }
+    save_report(NAME, started, record, args)
     return 1 if problems or summary["errors"] or not summary["requests"] else 0
 
 

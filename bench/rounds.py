@@ -3,8 +3,8 @@
 Each round is one signed POST /api/sandbox/game/bet that makes the mock call its webhook twice (bet, then
 win) and answer once both are acknowledged; the wallet is the mock's own `/operator/webhook`, so the one
 server core does the platform's and the operator's work. The load generator runs on the other core. The
-same run measures the ceiling (a bare aiohttp app answering a round-sized response on the same core) so
-the figure comes with a ratio that holds on any machine.
+same run measures the ceiling (a bare aiohttp app answering a round's bytes to the same signed POST, on
+the same core) so the figure comes with a ratio that holds on any machine.
 """
 
 from __future__ import annotations
@@ -13,46 +13,43 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import aiohttp
 from common import (
     BENCH_DIR,
-    RESULTS_DIR,
     Cores,
     LoadSample,
     LoadSpec,
     ServerProcess,
+    add_client_option,
+    add_report_options,
     environment,
+    figures,
     free_port,
     generate_load,
+    load_figure,
     mock_argv,
+    parse_options,
     ratio_of,
+    run_async,
     running,
-    sigterm_as_exit,
+    save_report,
+    signed_headers,
+    signer,
     summarize,
+    summary_row,
     utc_stamp,
 )
 
-from netspace_mock import signing
-from netspace_mock.settings import Settings
-
 NAME = "rounds"
 BET = "/api/sandbox/game/bet"
-DEFAULTS = Settings()
 TARGET = 300.0  # rounds per second
-
-
-def signed(method: str, path: str, body: bytes = b"") -> dict[str, str]:
-    headers = signing.headers(DEFAULTS.api_key, DEFAULTS.secret_key, int(time.time()), method, path, body)
-    return {**headers, "Content-Type": "application/json"}
 
 
 async def post(session: aiohttp.ClientSession, base: str, path: str, payload: dict) -> tuple[int, dict]:
     body = json.dumps(payload, separators=(",", ":")).encode()
-    async with session.post(base + path, data=body, headers=signed("POST", path, body)) as response:
+    async with session.post(base + path, data=body, headers=signed_headers("POST", path, body)) as response:
         return response.status, await response.json()
 
 
@@ -121,57 +118,68 @@ async def run(spec: LoadSpec, workdir: Path, cores: Cores) -> dict:
         async with (
             aiohttp.ClientSession() as session,
             session.get(
-                mock.base_url + "/api/sandbox/stats", headers=signed("GET", "/api/sandbox/stats")
+                mock.base_url + "/api/sandbox/stats", headers=signed_headers("GET", "/api/sandbox/stats")
             ) as response,
         ):
             stats = (await response.json())["stats"]
 
+        # The ceiling answers a round's bytes to the same signed POST (a bet's body), read and discarded.
         body_file = workdir / "round.json"
         body_file.write_bytes(json.dumps(sample_round, separators=(",", ":")).encode())
+        bet = json.dumps({"session_id": sessions[0], "amount": 0.1}, separators=(",", ":")).encode()
         bare_port = free_port()
         bare = ServerProcess(
             "ceiling",
-            [python, str(BENCH_DIR / "bare_server.py"), str(bare_port), BET, str(body_file)],
+            [
+                python,
+                str(BENCH_DIR / "bare_server.py"),
+                str(bare_port),
+                BET,
+                str(body_file),
+                "--method",
+                "POST",
+            ],
             bare_port,
             cores,
             workdir / "bare.log",
         )
         servers.append(bare)
         await bare.wait_healthy()
-        ceiling = summarize(
-            "ceiling", [await generate_load(bare.base_url + BET, lambda: {}, spec, bare, cores)]
+        sample = await generate_load(
+            bare.base_url + BET, signer("POST", BET, bet), spec, bare, cores, method="POST", body=bet
         )
+        ceiling = summarize("ceiling", [sample])
     return {"rounds": rounds, "ceiling": ceiling, "stats": stats, "response_bytes": body_file.stat().st_size}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds (default 5)")
     parser.add_argument(
         "--connections", type=int, default=32, help="concurrent players/sessions (default 32)"
     )
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds first (default 1)")
-    parser.add_argument("--no-save", action="store_true", help="print only, write no JSON")
-    args, _ = parser.parse_known_args(argv)
+    add_client_option(parser, " of the ceiling (the rounds are played by aiohttp clients that check each)")
+    add_report_options(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_options(options(), argv)
     try:
-        spec = LoadSpec(args.duration, args.connections, args.warmup)
+        spec = LoadSpec(args.duration, args.connections, args.warmup, client=args.client)
     except ValueError as exc:
         print(f"rounds: {exc}", file=sys.stderr)
         return 2
     cores = Cores.plan()
     cores.pin_generator()
     started = utc_stamp()
-    try:
-        with sigterm_as_exit(), tempfile.TemporaryDirectory(prefix="netspace-bench-") as tmp:
-            found = asyncio.run(run(spec, Path(tmp), cores))
-    except KeyboardInterrupt:
-        print("rounds: interrupted; servers stopped", file=sys.stderr)
-        return 130
-    except (RuntimeError, OSError, aiohttp.ClientError) as exc:
-        print(f"rounds: {exc}", file=sys.stderr)
-        return 1
+    code, found = run_async(NAME, lambda tmp: run(spec, tmp, cores))
+    if found is None:
+        return code
     rounds, ceiling, stats = found["rounds"], found["ceiling"], found["stats"]
     latency = stats["latency_ms"]
+    ratio = ratio_of(rounds.rps, ceiling.rps)
     print(
         f"\nsandbox rounds (bet + win to the reference wallet), {spec.connections} concurrent sessions, "
         f"{spec.duration:g} s measured; server on core {cores.server}, load on core {cores.generator}"
@@ -187,35 +195,41 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  server cpu          {rounds.server_cpu if rounds.server_cpu is not None else float('nan'):9.0%}"
     )
-    print(f"  ceiling req/s       {ceiling.rps:9.1f}   (bare aiohttp, {found['response_bytes']} bytes)")
-    print(f"  ratio               {ratio_of(rounds.rps, ceiling.rps) or 0:9.3f}   rounds/s per ceiling req/s")
+    print(
+        f"  ceiling req/s       {ceiling.rps:9.1f}   (bare aiohttp, POST, {found['response_bytes']} bytes, "
+        f"{spec.client} client)"
+    )
+    print(f"  ratio               {ratio or 0:9.3f}   rounds/s per ceiling req/s")
     if rounds.errors:
         print(f"  errors              {rounds.errors}: {rounds.error_samples}")
-    if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        out = RESULTS_DIR / f"{NAME}-{started}.json"
-        out.write_text(
-            json.dumps(
-                {
-                    "benchmark": NAME,
-                    "started_at": started,
-                    "environment": environment(cores),
-                    "load": {
-                        "duration_s": spec.duration,
-                        "connections": spec.connections,
-                        "warmup_s": spec.warmup,
-                    },
-                    "rounds": rounds.as_dict(),
-                    "ceiling": ceiling.as_dict(),
-                    "webhook_latency_ms": latency,
-                    "ratio_to_ceiling": ratio_of(rounds.rps, ceiling.rps),
-                    "target_rounds_per_s": TARGET,
-                },
-                indent=2,
+    report = {
+        "benchmark": NAME,
+        "started_at": started,
+        "environment": environment(cores),
+        "load": {
+            "duration_s": spec.duration,
+            "connections": spec.connections,
+            "warmup_s": spec.warmup,
+            "ceiling_client": spec.client,
+        },
+        "rounds": rounds.as_dict(),
+        "ceiling": ceiling.as_dict(),
+        "webhook_latency_ms": latency,
+        "ratio_to_ceiling": ratio,
+        "target_rounds_per_s": TARGET,
+        "summary_rows": [
+            summary_row(
+                "sandbox rounds, bet + win webhooks to the reference wallet",
+                load_figure(rounds, ratio, unit="rounds/s"),
+                f">= {TARGET:g} rounds/s",
+                rounds.rps >= TARGET,
+                **figures(rounds),
+                ratio_to_ceiling=ratio,
+                ceiling_rps=ceiling.rps,
             )
-            + "\n"
-        )
-        print(f"\nwrote {out.relative_to(BENCH_DIR.parent)}")
+        ],
+    }
+    save_report(NAME, started, report, args)
     return 1 if rounds.errors or not rounds.requests else 0
 
 

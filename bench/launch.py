@@ -1,0 +1,37 @@
+"""Benchmark: signed POST /api/game/launch (a SQLite write), against a bare aiohttp app answering its bytes.
+
+Every request relaunches one session: the mock checks the signature, validates the body against its
+schema, reads the session and, in one transaction, updates it, records the player and inserts a fresh
+launch token, then answers the game_url. The ceiling reads the body and discards it, then answers the
+bytes of one of the mock's answers (every answer has a new token, of the same length). Both servers run on
+the same single core and are measured in alternating slices, the load generator on another core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from common import build_parser, route_main
+
+NAME = "launch"
+PATH = "/api/game/launch"
+# Always the same session: the first request creates it, every other one relaunches it (the same write
+# path, whatever the number of requests), and the request stays byte for byte the same for wrk.
+BODY = json.dumps(
+    {"session_id": "bench-launch", "player_id": "bench-player", "game_id": "lotterix", "currency": "USD"},
+    separators=(",", ":"),
+).encode()
+
+
+def options() -> argparse.ArgumentParser:
+    return build_parser(__doc__.splitlines()[0])
+
+
+def main(argv: list[str] | None = None) -> int:
+    return route_main(NAME, options(), "POST", PATH, BODY, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
