@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
+import os
 import shlex
 import signal
 import sys
 import time
+from typing import NoReturn
 
 from netspace_mock import __version__, signing
 from netspace_mock import settings as settings_mod
@@ -104,7 +107,37 @@ async def _serve(settings: Settings) -> None:
     )
     await stop.wait()
     print("netspace-mock: shutting down", flush=True)
-    await runner.cleanup()
+    # Shutdown is bounded: a service container that does not stop on SIGTERM blocks its pipeline. A
+    # second signal, or SHUTDOWN_LIMIT seconds, ends the process at once, naming what was still running.
+    stop.clear()
+    cleanup = asyncio.ensure_future(runner.cleanup())
+    forced = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait(
+        {cleanup, forced}, timeout=SHUTDOWN_LIMIT, return_when=asyncio.FIRST_COMPLETED
+    )
+    if cleanup not in done:
+        why = "a second signal came" if forced in done else f"it took longer than {SHUTDOWN_LIMIT:g} s"
+        _exit_now(f"netspace-mock: stopping without finishing the shutdown: {why}")
+    forced.cancel()
+    cleanup.result()
+
+
+SHUTDOWN_LIMIT = 15.0  # more than aiohttp needs for requests in flight: twice SHUTDOWN_GRACE
+
+
+def _exit_now(reason: str) -> NoReturn:
+    """Leave at once (exit code 1), after saying why and what was still running. The database is safe:
+    every transaction is committed or not, and SQLite's WAL recovers on the next open."""
+    current = asyncio.current_task()
+    lines = [reason, "still running:"]
+    for task in asyncio.all_tasks():
+        if task is not current:
+            frames = task.get_stack(limit=3)
+            where = ", ".join(f"{f.f_code.co_name} ({f.f_code.co_filename}:{f.f_lineno})" for f in frames)
+            lines.append(f"  {task.get_name()}: {where or 'starting'}")
+    print("\n".join(lines), file=sys.stderr, flush=True)
+    logging.shutdown()
+    os._exit(1)
 
 
 def _shown_secret(settings: Settings) -> str:

@@ -27,6 +27,10 @@ def _bind(host: str) -> socket.socket:
     return sock
 
 
+# Seconds a request in flight at shutdown gets to finish, and again once told to stop.
+SHUTDOWN_GRACE = 5.0
+
+
 async def start(settings: Settings, **app_options) -> tuple[web.AppRunner, Settings]:
     """Serve the app; returns the runner (to clean up) and the settings with the port actually used."""
     sock = None
@@ -34,7 +38,12 @@ async def start(settings: Settings, **app_options) -> tuple[web.AppRunner, Setti
         # Bind first, so that game_url and thumbnail links carry the port actually chosen, not 0.
         sock = _bind(settings.host)
         settings = settings.replace(port=sock.getsockname()[1])
-    runner = web.AppRunner(create_app(settings, **app_options), access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        create_app(settings, **app_options),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_GRACE,
+    )
     await runner.setup()
     site = web.SockSite(runner, sock) if sock else web.TCPSite(runner, settings.host, settings.port)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -218,6 +220,45 @@ def test_serve_answers_and_stops_on_sigterm(serve, tmp_path, unused_tcp_port):
     assert "shutting down" in out
     assert "Traceback" not in err
     assert db.exists()
+
+
+def test_a_second_sigterm_ends_a_shutdown_that_waits_and_names_what_was_running(serve, tmp_path):
+    # The operator's webhook accepts the connection and never answers: a sandbox bet is in flight, so
+    # the shutdown waits for it (up to its grace period). A second SIGTERM does not wait.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        hook = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+        server = serve(
+            "--port", "0", "--db", str(tmp_path / "stuck.db"), "--webhook-url", hook, "--webhook-timeout", "60"
+        )  # fmt: skip
+        server.wait_healthy()
+        launch = json.dumps(
+            {"session_id": "s-stuck", "player_id": "p", "game_id": "lotterix", "currency": "USD"}
+        )
+        assert server.request("POST", "/api/game/launch", launch)[0] == 200
+        bet = json.dumps({"session_id": "s-stuck", "amount": 0.1})
+        in_flight = threading.Thread(
+            target=_ignore_errors, args=(server.request, "POST", "/api/sandbox/game/bet", bet)
+        )
+        in_flight.start()
+        time.sleep(0.5)  # the bet is waiting on the webhook
+        server.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert server.proc.poll() is None  # still waiting for the bet
+        started = time.monotonic()
+        code, out, err = server.stop()
+        in_flight.join(10)
+    assert code == 1
+    assert time.monotonic() - started < 5
+    assert "stopping without finishing the shutdown: a second signal came" in err
+    assert "still running:" in err
+    assert "Traceback" not in err
+
+
+def _ignore_errors(call, *args):
+    with contextlib.suppress(OSError, ValueError):
+        call(*args)
 
 
 def test_serve_on_port_zero_uses_the_port_it_got(serve, tmp_path):
