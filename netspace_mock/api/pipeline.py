@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from netspace_mock import jsonio, schemas, signing
+from netspace_mock import jsonio, logs, schemas, signing
 from netspace_mock.api.auth import authenticate
 from netspace_mock.api.call import Call, Route
 from netspace_mock.api.replay import detector
@@ -109,13 +109,11 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
     }
     if replay is not None:
         extra["replay"] = replay
-    log.info(
+    logs.info_line(
+        log,
         "%s %s %s%s",
-        request.method,
-        request.path,
-        response.status,
-        " (replay of an earlier request)" if replay else "",
-        extra=extra,
+        (request.method, request.path, response.status, " (replay of an earlier request)" if replay else ""),
+        extra,
     )
     return response
 
