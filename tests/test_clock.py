@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from netspace_mock.sources import iso, parse_iso
 from support import launch_body
 
 
@@ -52,3 +59,16 @@ async def test_clock_input_is_validated(client):
     ):
         await client.error("POST", "/api/sandbox/clock", body, status=400, code="INVALID_REQUEST")
     assert (await client.ok("GET", "/api/sandbox/clock"))["clock"]["offset_seconds"] == 0
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.integers(min_value=0, max_value=253_402_300_798_999))  # ms, to 9999-12-31 less 1 s
+def test_iso_is_the_utc_time_to_the_millisecond(millis):
+    # iso() renders each second once; whatever the order of calls, every value is datetime's own.
+    ts = (millis + 0.5) / 1000  # inside the millisecond, clear of float rounding at its edges
+    expected = (
+        datetime.fromtimestamp(millis // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
+    )
+    assert iso(ts) == expected  # a fraction of a millisecond is cut, never rounded up
+    assert iso(ts - 1) < expected < iso(ts + 1) or millis < 1000
+    assert parse_iso(iso(ts)) == pytest.approx(millis / 1000, abs=1e-6)
