@@ -20,32 +20,23 @@ def authenticate(
     path_mode: str,
 ) -> Operator:
     """The calling operator, or Unauthorized whose message names the one check that failed."""
-    missing = [
-        h
-        for h in (signing.HEADER_KEY, signing.HEADER_TIMESTAMP, signing.HEADER_SIGNATURE)
-        if not headers.get(h)
-    ]
-    if missing:
+    api_key = headers.get(signing.HEADER_KEY)
+    timestamp = headers.get(signing.HEADER_TIMESTAMP)
+    signature = headers.get(signing.HEADER_SIGNATURE)
+    if not (api_key and timestamp and signature):
+        found = dict(zip(signing.HEADERS, (api_key, timestamp, signature), strict=True))
+        missing = [name for name, value in found.items() if not value]
         raise Unauthorized(
             f"missing header{'s' if len(missing) > 1 else ''} {', '.join(missing)}: every /api request "
             "is signed with X-API-Key, X-Timestamp and X-Signature"
         )
-    api_key = headers[signing.HEADER_KEY]
     operator = operators.by_api_key(api_key)
     if operator is None:
         shown = api_key if len(api_key) <= 64 else api_key[:64] + "…"
         raise Unauthorized(f"unknown API key {shown!r}")
     try:
-        signing.check_timestamp(headers[signing.HEADER_TIMESTAMP], now, tolerance)
-        signing.verify(
-            operator.secret_key,
-            headers[signing.HEADER_TIMESTAMP],
-            method,
-            raw_path,
-            body,
-            headers[signing.HEADER_SIGNATURE],
-            path_mode,
-        )
+        signing.check_timestamp(timestamp, now, tolerance)
+        signing.verify(operator.secret_key, timestamp, method, raw_path, body, signature, path_mode)
     except signing.SignatureError as exc:
         raise Unauthorized(exc.reason, details=exc.details) from None
     return operator

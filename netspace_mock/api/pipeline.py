@@ -18,7 +18,7 @@ from aiohttp import web
 from netspace_mock import jsonio, logs, schemas, signing
 from netspace_mock.api.auth import authenticate
 from netspace_mock.api.call import Call, Route
-from netspace_mock.api.replay import detector
+from netspace_mock.api.replay import ReplayDetector
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import (
     ApiError,
@@ -33,6 +33,7 @@ from netspace_mock.store.operators import Operator
 
 log = logging.getLogger("netspace_mock.requests")
 PLATFORM = web.AppKey("platform", Platform)
+REPLAYS = web.AppKey("replays", ReplayDetector)  # one per app, set by create_app
 OPERATOR = web.RequestKey("operator", Operator)
 RAW_BODY = web.RequestKey("raw_body", bytes)
 
@@ -69,7 +70,8 @@ def _translate(exc: web.HTTPException, request: web.Request) -> ApiError:
 @web.middleware
 async def pipeline(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
-    platform = request.app[PLATFORM]
+    app = request.app
+    platform = app[PLATFORM]
     operator_id, replay = None, None
     try:
         if request.path.startswith("/api/"):
@@ -87,7 +89,7 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
             )
             request[OPERATOR] = operator
             operator_id = operator.id
-            replay = detector(request.app).seen(operator.id, request.headers[signing.HEADER_SIGNATURE])
+            replay = app[REPLAYS].seen(operator.id, request.headers[signing.HEADER_SIGNATURE])
         response = await handler(request)
     except ApiError as err:
         response = error_response(err)

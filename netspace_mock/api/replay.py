@@ -10,10 +10,7 @@ signed in the same second (a GET polled twice) are indistinguishable from a repl
 from __future__ import annotations
 
 import struct
-import weakref
 from collections import OrderedDict
-
-from aiohttp import web
 
 REPLAY_MEMORY = 32_768  # pairs kept: about 7 MB at most (a 36-byte key and the LRU's links, ~200 B each)
 
@@ -46,14 +43,3 @@ def _digest(signature: str) -> bytes:
         return bytes.fromhex(signature.strip())
     except ValueError:
         return signature.strip().lower().encode("ascii", "replace")
-
-
-_DETECTORS: weakref.WeakKeyDictionary[web.Application, ReplayDetector] = weakref.WeakKeyDictionary()
-
-
-def detector(app: web.Application) -> ReplayDetector:
-    """The detector of this app (one per app, dropped with it)."""
-    found = _DETECTORS.get(app)
-    if found is None:
-        found = _DETECTORS[app] = ReplayDetector()
-    return found
