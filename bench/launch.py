@@ -16,6 +16,7 @@ import sys
 from common import build_parser, route_main
 
 NAME = "launch"
+TARGET_RATIO = 0.35  # of the ceiling's req/s
 PATH = "/api/game/launch"
 # Always the same session: the first request creates it, every other one relaunches it (the same write
 # path, whatever the number of requests), and the request stays byte for byte the same for wrk.
@@ -30,7 +31,7 @@ def options() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return route_main(NAME, options(), "POST", PATH, BODY, argv)
+    return route_main(NAME, options(), "POST", PATH, BODY, argv, TARGET_RATIO)
 
 
 if __name__ == "__main__":
