@@ -274,3 +274,19 @@ async def test_featured(client):
     assert featured and all(g["featured"] for g in featured)
     assert "lotterix" in [g["id"] for g in featured]
     assert featured == (await catalog(client, featured="true", per_page=100))["games"]
+
+
+async def test_a_repeated_query_gets_the_same_answer_and_a_bad_one_is_refused_every_time(client):
+    # Static routes keep their answers by query string: a repeat is the first answer, another query
+    # string its own, and a refused query string is never kept.
+    first = await catalog(client, category="lottery", per_page=2)
+    assert await catalog(client, category="lottery", per_page=2) == first
+    other = await catalog(client, category="slots", per_page=2)
+    assert other != first and {g["category"] for g in other["games"]} == {"slots"}
+    for _ in range(2):
+        await client.error("GET", "/api/games/catalog?page=0", status=400, code="INVALID_REQUEST")
+    # Every operator gets the same catalog; each request is still authenticated.
+    await client.error(
+        "GET", "/api/games/catalog?category=lottery&per_page=2", status=401, code="UNAUTHORIZED",
+        headers={"X-Signature": "0" * 64},
+    )  # fmt: skip

@@ -34,3 +34,7 @@ class Route:
     response: str | None = None  # schema of the success answer
     query: str | None = None  # schema of the query string
     tag: str = "platform"
+    # The answer depends on the query string alone (not on the operator, the body or the time): it is
+    # encoded once per distinct query string and sent as it is after that (the catalog never changes
+    # while the mock serves).
+    static: bool = False

@@ -1,7 +1,8 @@
 """Handlers of /api/games/*: catalog with filters, one game, categories, featured.
 
-The catalog does not change while the mock serves, so each distinct answer is encoded once and kept
-(Catalog.answer); only Lotterix's detail, which carries the operator's jackpot, is built every time.
+The catalog does not change while the mock serves: the catalog, categories and featured routes are
+`static` (their answers are kept encoded per query string by the pipeline), and a game's detail is
+encoded once per game (Catalog.answer), but Lotterix's, which carries the operator's jackpot.
 """
 
 from __future__ import annotations
@@ -15,18 +16,15 @@ from netspace_mock.errors import InvalidRequest, NotFound
 from netspace_mock.jsonio import Encoded
 
 
-async def catalog(call: Call) -> Encoded:
+async def catalog(call: Call) -> dict[str, Any]:
     query = CatalogQuery(**call.query)
     if query.category is not None and query.category not in call.platform.catalog.category_ids:
         raise InvalidRequest.at(
             "$.category", "unknown category; one of: " + ", ".join(call.platform.catalog.category_ids)
         )
 
-    def build() -> dict[str, Any]:
-        games, pagination = call.platform.catalog.search(query)
-        return {"games": games, "pagination": pagination}
-
-    return call.platform.catalog.answer(("catalog", query), build)
+    games, pagination = call.platform.catalog.search(query)
+    return {"games": games, "pagination": pagination}
 
 
 async def game(call: Call) -> dict[str, Any] | Encoded:
@@ -40,11 +38,9 @@ async def game(call: Call) -> dict[str, Any] | Encoded:
     return call.platform.catalog.answer(("game", found["id"]), lambda: {"game": found})
 
 
-async def categories(call: Call) -> Encoded:
-    return call.platform.catalog.answer(
-        ("categories",), lambda: {"categories": call.platform.catalog.categories}
-    )
+async def categories(call: Call) -> dict[str, Any]:
+    return {"categories": call.platform.catalog.categories}
 
 
-async def featured(call: Call) -> Encoded:
-    return call.platform.catalog.answer(("featured",), lambda: {"games": call.platform.catalog.featured()})
+async def featured(call: Call) -> dict[str, Any]:
+    return {"games": call.platform.catalog.featured()}

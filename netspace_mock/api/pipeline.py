@@ -159,10 +159,27 @@ def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
     return query
 
 
+STATIC_KEPT = 1024  # encoded answers kept per static route (distinct query strings)
+
+
 def endpoint(route: Route):
-    """The aiohttp handler for one routing-table row: parse and validate, call the handler, wrap."""
+    """The aiohttp handler for one routing-table row: parse and validate, call the handler, wrap.
+
+    A static route's answers are kept encoded by query string (only successes: a query that fails is
+    validated again every time), so a repeated request costs a dictionary lookup."""
+    answers: OrderedDict[str, bytes] = OrderedDict()
 
     async def handle(request: web.Request) -> web.Response:
+        if route.static:
+            found = answers.get(request.query_string)
+            if found is None:
+                found = answers[request.query_string] = await answer(request)
+                if len(answers) > STATIC_KEPT:
+                    answers.popitem(last=False)
+            return web.Response(body=found, content_type="application/json")
+        return web.Response(body=await answer(request), content_type="application/json")
+
+    async def answer(request: web.Request) -> bytes:
         call = Call(
             platform=request.app[PLATFORM], operator=request.get(OPERATOR), params=dict(request.match_info)
         )
@@ -172,8 +189,7 @@ def endpoint(route: Route):
         if route.query:
             call.query = parse_query(request, route.query)
         result = await route.handler(call)
-        body = result if isinstance(result, jsonio.Encoded) else jsonio.success(result)
-        return web.Response(body=body, content_type="application/json")
+        return result if isinstance(result, jsonio.Encoded) else jsonio.success(result)
 
     handle.__name__ = route.handler.__name__
     return handle
