@@ -31,9 +31,10 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ARGS)
 
+# `make bench`, then Prism and WireMock beside the catalog, in the same run and summary.
 # Needs node, npm and java: installs Prism and WireMock into bench/.peers/ on first use.
 bench-peers: $(STAMP)
-	$(BIN)/python bench/peers.py $(ARGS)
+	$(BIN)/python bench/run.py --with-peers $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -30,6 +30,7 @@ WireMock's throughput, in one-second windows from a cold start on one core, kept
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import shutil
@@ -44,22 +45,26 @@ from common import (
     BENCH_DIR,
     LOOPBACK,
     MAX_WARMUP,
-    RESULTS_DIR,
     Cores,
     LoadResult,
     LoadSpec,
     ServerProcess,
     environment,
     fetch,
+    figures,
     free_port,
     generate_load,
+    load_figure,
     measure_in_slices,
     notes,
+    parse_options,
     ratio_of,
     running,
+    save_report,
     serve_mock_and_ceiling,
     sigterm_as_exit,
     summarize,
+    summary_row,
     table,
     utc_stamp,
 )
@@ -274,7 +279,15 @@ async def run(
     return results, facts
 
 
-def main(argv: list[str] | None = None) -> int:
+# How each measured server is named in bench/run.py's summary (the ceiling has its own row in catalog's).
+LABELS = {
+    "mock": "peers run: signed GET /api/games/catalog",
+    "wiremock": "peers run: WireMock (no signature check)",
+    "prism": "peers run: Prism (no signature check)",
+}
+
+
+def options() -> argparse.ArgumentParser:
     parser = build_parser(__doc__.splitlines()[0])
     parser.add_argument(
         "--peer-warmup",
@@ -282,7 +295,11 @@ def main(argv: list[str] | None = None) -> int:
         default=PEER_WARMUP,
         help=f"unmeasured seconds of load on each peer before the slices, for their JIT (default {PEER_WARMUP:g})",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_options(options(), argv)
     try:
         spec = load_spec(args)
         if not 0 <= args.peer_warmup <= MAX_WARMUP:
@@ -327,28 +344,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {peer['package']}, answers the mock's catalog with the {peer['answer']}")
     for line in notes(results):
         print(line)
-    if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        out = RESULTS_DIR / f"{NAME}-{started}.json"
-        report = {
-            "benchmark": NAME,
-            "started_at": started,
-            "load": load_report(spec),
-            **facts,
-            "environment": {
-                **environment(cores),
-                "node": version_of([tools["node"], "--version"]),
-                "java": version_of([tools["java"], "-version"]),
-            },
-            "results": {r.name: r.as_dict() for r in results},
-            "ratio_to_ceiling": {r.name: ratio_of(r.rps, ceiling.rps) for r in results},
-            "cpu_ratio_to_ceiling": {
-                r.name: ratio_of(r.rps_per_server_core, ceiling.rps_per_server_core) for r in results
-            },
-            "reference_ratio_to_ceiling": REFERENCE,
-        }
-        out.write_text(json.dumps(report, indent=2) + "\n")
-        print(f"\nwrote {out.relative_to(BENCH_DIR.parent)}")
+    report = {
+        "benchmark": NAME,
+        "started_at": started,
+        "load": load_report(spec),
+        **facts,
+        "environment": {
+            **environment(cores),
+            "node": version_of([tools["node"], "--version"]),
+            "java": version_of([tools["java"], "-version"]),
+        },
+        "results": {r.name: r.as_dict() for r in results},
+        "ratio_to_ceiling": {r.name: ratio_of(r.rps, ceiling.rps) for r in results},
+        "cpu_ratio_to_ceiling": {
+            r.name: ratio_of(r.rps_per_server_core, ceiling.rps_per_server_core) for r in results
+        },
+        "reference_ratio_to_ceiling": REFERENCE,
+        "summary_rows": [
+            summary_row(
+                f"{LABELS.get(r.name, r.name)}, same catalog JSON",
+                load_figure(r, ratio_of(r.rps, ceiling.rps)),
+                **figures(r),
+                ratio_to_ceiling=ratio_of(r.rps, ceiling.rps),
+            )
+            for r in results[1:]
+        ],
+    }
+    save_report(NAME, started, report, args)
     return 1 if any(r.errors or not r.requests for r in results) else 0
 
 

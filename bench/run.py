@@ -33,6 +33,8 @@ BENCHMARKS: list[str] = [
     "memory",
     "load",
 ]
+# `make bench-peers`: the same run, then the catalog beside Prism and WireMock (needs node, npm, java).
+PEERS = "peers"
 
 
 def unknown_options(names: list[str], passed_on: list[str]) -> list[str]:
@@ -65,10 +67,15 @@ def run_one(name: str, passed_on: list[str], report: Path) -> int | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
-    parser.add_argument("--only", choices=BENCHMARKS, action="append", help="run only this benchmark")
+    parser.add_argument(
+        "--only", choices=[*BENCHMARKS, PEERS], action="append", help="run only this benchmark"
+    )
+    parser.add_argument(
+        "--with-peers", action="store_true", help=f"run {PEERS} too, last (`make bench-peers`)"
+    )
     parser.add_argument("--no-save", action="store_true", help="print only, write no JSON")
     args, passed_on = parser.parse_known_args(argv)
-    names = args.only or BENCHMARKS
+    names = args.only or [*BENCHMARKS, *([PEERS] if args.with_peers else [])]
     if any(arg.partition("=")[0] == "--report" for arg in passed_on):
         parser.error("--report is run.py's to give to each benchmark")
     unknown = unknown_options(names, passed_on)
