@@ -29,42 +29,66 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 class SecondCachedFormatter(logging.Formatter):
     """formatTime renders the date and time once per second, not once per line (strftime cost 2% of a
     catalog request's CPU); the milliseconds are appended as logging.Formatter does. With TEXT_FORMAT, a
-    line without an exception is put together directly, to the same text logging.Formatter makes."""
+    line without an exception is put together directly, to the same text logging.Formatter makes, and
+    `direct` says that request lines can be written without a record (see info_line)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._second: tuple[int, str | None, str] = (-1, None, "")
-        self._plain = self._fmt == TEXT_FORMAT
+        self.direct = self._fmt == TEXT_FORMAT
 
     def format(self, record: logging.LogRecord) -> str:
-        if not self._plain or record.exc_info or record.exc_text or record.stack_info:
+        if not self.direct or record.exc_info or record.exc_text or record.stack_info:
             return super().format(record)
         record.message = record.getMessage()
         record.asctime = self.formatTime(record)
-        return f"{record.asctime} {record.levelname} {record.name}: {record.message}"
+        return self.line(record.asctime, record.levelname, record.name, record.message, record.__dict__)
+
+    def line(self, asctime: str, levelname: str, name: str, message: str, fields: dict) -> str:
+        """One line of TEXT_FORMAT (the fields are not shown in text)."""
+        return f"{asctime} {levelname} {name}: {message}"
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        second = int(record.created)
+        return self.clock(record.created, record.msecs, datefmt)
+
+    def clock(self, created: float, msecs: float, datefmt: str | None = None) -> str:
+        second = int(created)
         cached_second, cached_fmt, text = self._second
         if second != cached_second or datefmt != cached_fmt:
-            text = time.strftime(datefmt or self.default_time_format, self.converter(record.created))
+            text = time.strftime(datefmt or self.default_time_format, self.converter(created))
             self._second = (second, datefmt, text)
         if datefmt:
             return text
-        return self.default_msec_format % (text, record.msecs)
+        return self.default_msec_format % (text, msecs)
 
 
 class JsonFormatter(SecondCachedFormatter):
+    DATEFMT = "%Y-%m-%dT%H:%M:%S"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.direct = True
+
     def format(self, record: logging.LogRecord) -> str:
-        line = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        line.update({k: getattr(record, k) for k in EXTRA_FIELDS if hasattr(record, k)})
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+        asctime = self.formatTime(record, self.DATEFMT)
+        exception = self.formatException(record.exc_info) if record.exc_info else None
+        return self.line(
+            asctime, record.levelname, record.name, record.getMessage(), record.__dict__, exception
+        )
+
+    def line(
+        self,
+        asctime: str,
+        levelname: str,
+        name: str,
+        message: str,
+        fields: dict,
+        exception: str | None = None,
+    ) -> str:
+        line = {"time": asctime, "level": levelname.lower(), "logger": name, "message": message}
+        line.update({k: fields[k] for k in EXTRA_FIELDS if k in fields})
+        if exception:
+            line["exception"] = exception
         return json.dumps(line, ensure_ascii=False)
 
 
@@ -86,9 +110,35 @@ class RequestRecord(logging.LogRecord):
 
 
 def info_line(logger: logging.Logger, msg: str, args: tuple, fields: dict) -> None:
-    """logger.info(msg, *args, extra=fields), for the one line every request writes."""
-    if logger.isEnabledFor(logging.INFO):
+    """logger.info(msg, *args, extra=fields), for the one line every request writes.
+
+    When the line can only end in the mock's own handler (set up by `setup`: no filter anywhere, no other
+    handler on the way), it is formatted and kept directly, the same text without a LogRecord or the
+    handler chain: that chain was most of what the log line cost, about 12 µs a request in the server
+    (the signed catalog answers 16,500 req/s without a log line, 13,800 with one). Otherwise (tests'
+    caplog, an application's own handlers) it goes through logging."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    handler = _sole_handler(logger)
+    if handler is None:
         logger.handle(RequestRecord(logger.name, msg, args, fields))
+    else:
+        handler.keep_line(logger.name, msg % args, fields)
+
+
+def _sole_handler(logger: logging.Logger) -> BatchedStreamHandler | None:
+    if logger.handlers or logger.filters or not logger.propagate:
+        return None
+    parent = logger.parent
+    if parent is None or parent.filters or parent.propagate or len(parent.handlers) != 1:
+        return None
+    handler = parent.handlers[0]
+    if type(handler) is not BatchedStreamHandler or handler.filters or handler.level > logging.INFO:
+        return None
+    formatter = handler.formatter
+    if not isinstance(formatter, SecondCachedFormatter) or not formatter.direct:
+        return None
+    return handler
 
 
 class BatchedStreamHandler(logging.StreamHandler):
@@ -113,6 +163,18 @@ class BatchedStreamHandler(logging.StreamHandler):
                 lines, self._pending = self._pending, []
                 self.stream.write(self.terminator.join(lines) + self.terminator)
             super().flush()
+
+    def keep_line(self, name: str, message: str, fields: dict) -> None:
+        """An INFO line formatted by this handler's formatter from its parts (see info_line)."""
+        created = time.time()
+        formatter: SecondCachedFormatter = self.formatter  # type: ignore[assignment]
+        datefmt = JsonFormatter.DATEFMT if isinstance(formatter, JsonFormatter) else None
+        asctime = formatter.clock(created, int((created - int(created)) * 1000) + 0.0, datefmt)
+        line = formatter.line(asctime, "INFO", name, message, fields)
+        with self.lock:
+            self._pending.append(line)
+            if time.monotonic() - self._flushed > self.FLUSH_EVERY:
+                self.flush()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import sys
 
 import pytest
@@ -95,3 +96,57 @@ def test_the_batched_handler_writes_every_line_in_order_once_flushed():
     handler.handle(logging.LogRecord("x", logging.WARNING, __file__, 1, "a warning", (), None))
     # A warning flushes at once, with everything before it.
     assert stream.getvalue().splitlines() == [f"line {n}" for n in range(1000)] + ["a warning"]
+
+
+@pytest.fixture
+def served_logger():
+    """A logger tree as `logs.setup` builds it for `serve`: the handler on the parent, nothing else."""
+    parent = logging.getLogger("netspace_mock_direct_test")
+    child = logging.getLogger("netspace_mock_direct_test.requests")
+    stream = io.StringIO()
+    handler = logs.BatchedStreamHandler(stream)
+    parent.handlers[:] = [handler]
+    parent.setLevel(logging.INFO)
+    parent.propagate = False
+    yield child, handler, stream
+    parent.handlers[:] = []
+    child.filters[:] = []
+
+
+@pytest.mark.parametrize("formatter", [logs.SecondCachedFormatter(logs.TEXT_FORMAT), logs.JsonFormatter()])
+def test_the_direct_request_line_is_the_line_logging_would_write(served_logger, formatter):
+    child, handler, stream = served_logger
+    handler.setFormatter(formatter)
+    child.parent.handlers[:] = [handler]  # pytest's log capture adds its own handlers while a test runs
+    assert logs._sole_handler(child) is handler
+    logs.info_line(child, "%s %s %s%s", ARGS, FIELDS)  # direct
+    handler.handle(logs.RequestRecord(child.name, "%s %s %s%s", ARGS, FIELDS))  # through the record
+    handler.flush()
+    direct, standard = stream.getvalue().splitlines()
+    if isinstance(formatter, logs.JsonFormatter):
+        direct, standard = json.loads(direct), json.loads(standard)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", direct.pop("time"))
+        standard.pop("time")
+    else:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", direct[:23])
+        direct, standard = direct[23:], standard[23:]
+    assert direct == standard
+
+
+def test_a_filter_or_another_handler_takes_the_line_through_logging(served_logger):
+    child, handler, stream = served_logger
+    handler.setFormatter(logs.SecondCachedFormatter(logs.TEXT_FORMAT))
+    child.parent.handlers[:] = [handler]
+    child.addFilter(lambda record: "secret" not in record.getMessage())
+    assert logs._sole_handler(child) is None
+    logs.info_line(child, "%s", ("a secret",), {})
+    logs.info_line(child, "%s", ("kept",), {})
+    child.filters[:] = []
+    extra = logging.Handler()
+    child.addHandler(extra)
+    try:
+        assert logs._sole_handler(child) is None
+    finally:
+        child.removeHandler(extra)
+    handler.flush()
+    assert [line.split(": ", 1)[1] for line in stream.getvalue().splitlines()] == ["kept"]
