@@ -23,8 +23,7 @@ def string_to_sign(timestamp: str, method: str, path: str, body: bytes | str = b
 
 
 def sign(secret: str, timestamp: str, method: str, path: str, body: bytes | str = b"") -> str:
-    message = string_to_sign(timestamp, method, path, body)
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    return _mac(secret, string_to_sign(timestamp, method, path, body)).hexdigest()
 
 
 def headers(
@@ -41,11 +40,29 @@ def headers(
 HEX_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
+# CPython's own SHA-256 (its _sha2 module, _sha256 before 3.12), when there is one: for the short
+# messages signed here it is faster than OpenSSL's behind hashlib.sha256 (catalog under wrk: about 5 us
+# less per request in the server). Any SHA-256 gives the same HMAC; other Pythons use hashlib's.
+try:
+    from _sha2 import sha256 as _sha256_builtin
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256_builtin
+    except ImportError:
+        _sha256_builtin = hashlib.sha256
+
+
 @functools.lru_cache(maxsize=1024)
 def _keyed(secret: str) -> hmac.HMAC:
     """An HMAC-SHA256 keyed with `secret` and fed nothing yet: copied for every message, so the key's
     two padded blocks are hashed once per secret, not once per request."""
-    return hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
+    return hmac.new(secret.encode("utf-8"), digestmod=_sha256_builtin)
+
+
+def _mac(secret: str, message: bytes) -> hmac.HMAC:
+    mac = _keyed(secret).copy()
+    mac.update(message)
+    return mac
 
 
 def signature_matches(secret: str, given: str, message: bytes) -> bool:
@@ -54,9 +71,7 @@ def signature_matches(secret: str, given: str, message: bytes) -> bool:
     given = given.strip()
     if not HEX_SIGNATURE.fullmatch(given):
         return False
-    mac = _keyed(secret).copy()
-    mac.update(message)
-    return hmac.compare_digest(mac.digest(), bytes.fromhex(given))
+    return hmac.compare_digest(_mac(secret, message).digest(), bytes.fromhex(given))
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,28 @@ def candidate_paths(raw_path: str, mode: str) -> list[str]:
     if mode == "path_qs":
         return [raw_path]
     return [path, raw_path]
+
+
+def accepts(
+    secret: str,
+    timestamp: str,
+    method: str,
+    raw_path: str,
+    body: bytes,
+    given: str,
+    now: float,
+    tolerance: int,
+    mode: str,
+) -> bool:
+    """True when the request is certainly well signed: the timestamp inside the window and the signature
+    the HMAC over the first PATH form `mode` accepts. The quick check of every request; False says
+    nothing (check_timestamp and verify then find what is wrong, or accept another PATH form)."""
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) < 13):
+        return False
+    if abs(int(timestamp) - int(now)) > tolerance:
+        return False
+    path = raw_path if mode == "path_qs" else raw_path.partition("?")[0]
+    return signature_matches(secret, given, f"{timestamp}{method.upper()}{path}".encode() + body)
 
 
 def verify(

@@ -52,6 +52,53 @@ def test_sign_then_verify_round_trips(secret, ts, method, path, body, mode):
     assert signing.headers("k", secret, ts, method, path, body)["X-Signature"] == signature
 
 
+def _checks_pass(secret, ts, method, raw_path, body, given_signature, now, mode) -> bool:
+    try:
+        signing.check_timestamp(ts, now, 300)
+        signing.verify(secret, ts, method, raw_path, body, given_signature, mode)
+    except signing.SignatureError:
+        return False
+    return True
+
+
+@SIGNING
+@given(
+    secret=SECRETS,
+    ts=TIMESTAMPS,
+    method=METHODS,
+    path=PATHS,
+    query=st.one_of(st.none(), st.text(alphabet="abc=&0123?", min_size=1, max_size=12)),
+    body=BODIES,
+    mode=MODES,
+    signed_path=st.sampled_from(["path", "path_qs"]),
+    tamper=st.sampled_from(["none", "signature", "case", "spaces", "timestamp"]),
+    skew=st.integers(min_value=-400, max_value=400),
+)
+def test_the_quick_check_accepts_only_what_the_full_checks_accept(
+    secret, ts, method, path, query, body, mode, signed_path, tamper, skew
+):
+    # authenticate() takes a request the quick check accepts without the full checks: it must never
+    # accept one they refuse, and must accept the plainly well-signed ones (or the fast path is unused).
+    raw_path = path + (f"?{query}" if query else "")
+    now = int(ts) + skew
+    signature = signing.sign(secret, ts, method, raw_path if signed_path == "path_qs" else path, body)
+    if tamper == "signature":
+        signature = signature[:-1] + ("0" if signature[-1] != "0" else "1")
+    elif tamper == "case":
+        signature = signature.upper()
+    elif tamper == "spaces":
+        signature = f" {signature} "
+    elif tamper == "timestamp":
+        ts = "0" + ts
+    quick = signing.accepts(secret, ts, method, raw_path, body, signature, now, 300, mode)
+    full = _checks_pass(secret, ts, method, raw_path, body, signature, now, mode)
+    assert not quick or full
+    first_form = raw_path if mode == "path_qs" else path
+    signed_over = raw_path if signed_path == "path_qs" else path
+    if tamper in ("none", "case") and abs(skew) <= 300 and signed_over == first_form and len(ts) < 13:
+        assert quick
+
+
 @SIGNING
 @given(
     secret=SECRETS,
