@@ -89,7 +89,15 @@ class SignatureError(Exception):
         self.details = details
 
 
+def timestamp_in_window(raw: str, now: float, tolerance: int) -> bool:
+    """True when X-Timestamp is Unix seconds (not milliseconds) within ±tolerance s of `now`."""
+    return raw.isascii() and raw.isdigit() and len(raw) < 13 and abs(int(raw) - int(now)) <= tolerance
+
+
 def check_timestamp(raw: str, now: float, tolerance: int) -> None:
+    """Raise SignatureError naming what is wrong with X-Timestamp, unless it is in the window."""
+    if timestamp_in_window(raw, now, tolerance):
+        return
     if not raw.isascii() or not raw.isdigit():
         raise SignatureError(f"X-Timestamp must be Unix time in seconds as decimal digits, got {raw[:40]!r}")
     if len(raw) >= 13:
@@ -107,16 +115,15 @@ def check_timestamp(raw: str, now: float, tolerance: int) -> None:
         )
 
 
+def first_path(raw_path: str, mode: str) -> str:
+    """The PATH a signature is checked over first, per the `signature_path` setting."""
+    return raw_path if mode == "path_qs" else raw_path.partition("?")[0]
+
+
 def candidate_paths(raw_path: str, mode: str) -> list[str]:
     """The PATH values a signature may cover, per the `signature_path` setting."""
-    path, sep, _ = raw_path.partition("?")
-    if not sep:
-        return [path]
-    if mode == "path":
-        return [path]
-    if mode == "path_qs":
-        return [raw_path]
-    return [path, raw_path]
+    first = first_path(raw_path, mode)
+    return [first, raw_path] if mode == "either" and first != raw_path else [first]
 
 
 def accepts(
@@ -133,12 +140,9 @@ def accepts(
     """True when the request is certainly well signed: the timestamp inside the window and the signature
     the HMAC over the first PATH form `mode` accepts. The quick check of every request; False says
     nothing (check_timestamp and verify then find what is wrong, or accept another PATH form)."""
-    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) < 13):
-        return False
-    if abs(int(timestamp) - int(now)) > tolerance:
-        return False
-    path = raw_path if mode == "path_qs" else raw_path.partition("?")[0]
-    return signature_matches(secret, given, f"{timestamp}{method.upper()}{path}".encode() + body)
+    return timestamp_in_window(timestamp, now, tolerance) and signature_matches(
+        secret, given, string_to_sign(timestamp, method, first_path(raw_path, mode), body)
+    )
 
 
 def verify(
