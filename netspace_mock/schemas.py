@@ -99,21 +99,31 @@ FAST_KEYWORDS = frozenset(
     }
 )  # fmt: skip
 NAMED = ("properties", "dependentRequired")  # keywords whose keys are names, not keywords
+DRAFT07_NAME = {"dependentRequired": "dependencies"}  # 2019-09's name -> draft-07's, same meaning
 
 
-def fast_eligible(schema: Any) -> bool:
-    """True when every keyword in the schema is in FAST_KEYWORDS (and `items` is one schema)."""
-    if isinstance(schema, list):
-        return all(fast_eligible(item) for item in schema)
-    if not isinstance(schema, dict):
-        return True
-    for key, value in schema.items():
+class _NotFast(Exception):
+    """The schema uses a keyword the compiled check could read differently."""
+
+
+def _draft07(node: Any) -> Any:
+    """The schema as draft-07 reads it, or _NotFast when a keyword is not in FAST_KEYWORDS (or `items`
+    is a list, which draft-07 reads as a tuple)."""
+    if isinstance(node, list):
+        return [_draft07(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
         if key not in FAST_KEYWORDS or (key == "items" and not isinstance(value, dict)):
-            return False
-        children = value.values() if key in NAMED and isinstance(value, dict) else [value]
-        if key not in ("enum", "const") and not all(fast_eligible(child) for child in children):
-            return False
-    return True
+            raise _NotFast(key)
+        if key in ("enum", "const"):
+            out[key] = value
+        elif key in NAMED and isinstance(value, dict):
+            out[DRAFT07_NAME.get(key, key)] = {name: _draft07(child) for name, child in value.items()}
+        else:
+            out[key] = _draft07(value)
+    return out
 
 
 @cache
@@ -122,26 +132,14 @@ def fast_check(name: str) -> Callable[[Any], Any] | None:
     times faster than jsonschema's walk), or None when the schema uses a keyword it could read
     differently. It only says "valid": any payload it refuses is described by jsonschema, which stays the
     one authority on what is wrong (and on what is right: a payload it refuses is checked again)."""
-    schema = validator(name).schema
-    if not fast_eligible(schema):
+    try:
+        schema = _draft07(validator(name).schema)
+    except _NotFast:
         return None
-    compiled = {k: v for k, v in _draft07(schema).items() if k not in ("$schema", "$id")}
+    compiled = {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
     return fastjsonschema.compile(
         {"$schema": "http://json-schema.org/draft-07/schema#", **compiled}, use_formats=False
     )
-
-
-def _draft07(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_draft07(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    return {
-        ("dependencies" if key == "dependentRequired" else key): value
-        if key in ("enum", "const")
-        else _draft07(value)
-        for key, value in node.items()
-    }
 
 
 @cache
