@@ -44,6 +44,13 @@ class SecondCachedFormatter(logging.Formatter):
         record.asctime = self.formatTime(record)
         return self.line(record.asctime, record.levelname, record.name, record.message, record.__dict__)
 
+    line_datefmt: str | None = None  # the date format of a line's time (None: with milliseconds)
+
+    def line_at(self, created: float, levelname: str, name: str, message: str, fields: dict) -> str:
+        """The line format() makes of a record without an exception, from its parts."""
+        asctime = self.clock(created, _msecs(created), self.line_datefmt)
+        return self.line(asctime, levelname, name, message, fields)
+
     def line(self, asctime: str, levelname: str, name: str, message: str, fields: dict) -> str:
         """One line of TEXT_FORMAT (the fields are not shown in text)."""
         return f"{asctime} {levelname} {name}: {message}"
@@ -63,14 +70,14 @@ class SecondCachedFormatter(logging.Formatter):
 
 
 class JsonFormatter(SecondCachedFormatter):
-    DATEFMT = "%Y-%m-%dT%H:%M:%S"
+    line_datefmt = "%Y-%m-%dT%H:%M:%S"
 
     def __init__(self) -> None:
         super().__init__()
         self.direct = True
 
     def format(self, record: logging.LogRecord) -> str:
-        asctime = self.formatTime(record, self.DATEFMT)
+        asctime = self.formatTime(record, self.line_datefmt)
         exception = self.formatException(record.exc_info) if record.exc_info else None
         return self.line(
             asctime, record.levelname, record.name, record.getMessage(), record.__dict__, exception
@@ -92,6 +99,11 @@ class JsonFormatter(SecondCachedFormatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+def _msecs(created: float) -> float:
+    """The milliseconds of a time, as LogRecord computes them."""
+    return int((created - int(created)) * 1000) + 0.0
+
+
 class RequestRecord(logging.LogRecord):
     """A request log line's record, made directly: LogRecord.__init__ fills in what no request line
     shows (the caller's file and function, thread and process names), 2-3 µs a request. Handlers,
@@ -103,7 +115,7 @@ class RequestRecord(logging.LogRecord):
         self.name, self.msg, self.args = name, msg, args
         self.levelname, self.levelno = "INFO", logging.INFO
         self.pathname, self.filename, self.module, self.lineno, self.funcName = "", "", "", 0, None
-        self.created, self.msecs = created, int((created - int(created)) * 1000) + 0.0
+        self.created, self.msecs = created, _msecs(created)
         self.relativeCreated = (created - logging._startTime) * 1000
         self.exc_info = self.exc_text = self.stack_info = None
         self.thread = self.threadName = self.process = self.processName = self.taskName = None
@@ -166,11 +178,8 @@ class BatchedStreamHandler(logging.StreamHandler):
 
     def keep_line(self, name: str, message: str, fields: dict) -> None:
         """An INFO line formatted by this handler's formatter from its parts (see info_line)."""
-        created = time.time()
         formatter: SecondCachedFormatter = self.formatter  # type: ignore[assignment]
-        datefmt = JsonFormatter.DATEFMT if isinstance(formatter, JsonFormatter) else None
-        asctime = formatter.clock(created, int((created - int(created)) * 1000) + 0.0, datefmt)
-        line = formatter.line(asctime, "INFO", name, message, fields)
+        line = formatter.line_at(time.time(), "INFO", name, message, fields)
         with self.lock:
             self._pending.append(line)
             if time.monotonic() - self._flushed > self.FLUSH_EVERY:
