@@ -89,6 +89,20 @@ def payloads(name: str) -> st.SearchStrategy[Any]:
     return st.one_of(st.dictionaries(keys, values, max_size=len(names) + 1), values)
 
 
+def webhook_call(action: str, **fields: Any) -> dict[str, Any]:
+    """A valid webhook payload of `action` (bet, win) with these fields on top."""
+    return {
+        "action_type": action,
+        "session_id": "s-1",
+        "player_id": "p-1",
+        "currency": "USD",
+        "game_id": "lotterix",
+        "timestamp": "2026-11-30T01:00:00.000Z",
+        "round_id": "round_1",
+        **fields,
+    }
+
+
 def _slow_problems(name: str, payload: Any) -> list:
     return list(schemas.validator(name).iter_errors(payload))
 
@@ -120,28 +134,8 @@ def test_valid_payloads_of_the_hot_paths_pass_the_fast_path(name):
             "game_id": "lotterix",
             "currency": "USD",
         },
-        "webhook.bet": {
-            "action_type": "bet",
-            "session_id": "s-1",
-            "player_id": "p-1",
-            "currency": "USD",
-            "game_id": "lotterix",
-            "timestamp": "2026-11-30T01:00:00.000Z",
-            "transaction_id": "txn_1",
-            "amount": Decimal("0.1"),
-            "round_id": "round_1",
-        },
-        "webhook.win": {
-            "action_type": "win",
-            "session_id": "s-1",
-            "player_id": "p-1",
-            "currency": "USD",
-            "game_id": "lotterix",
-            "timestamp": "2026-11-30T01:00:00.000Z",
-            "transaction_id": "txn_2",
-            "amount": Decimal("0.2"),
-            "round_id": "round_1",
-        },
+        "webhook.bet": webhook_call("bet", transaction_id="txn_1", amount=Decimal("0.1")),
+        "webhook.win": webhook_call("win", transaction_id="txn_2", amount=Decimal("0.2")),
         "webhook.answer.transaction": jsonio.loads(
             b'{"success": true, "balance": 99.9, "transaction_id": "w-1"}'
         ),
@@ -158,18 +152,7 @@ def test_a_refused_payload_is_still_described_in_full():
 
 
 def test_dependent_required_is_enforced_on_the_fast_path():
-    payload = {
-        "action_type": "bet",
-        "session_id": "s-1",
-        "player_id": "p-1",
-        "currency": "USD",
-        "game_id": "lotterix",
-        "timestamp": "2026-11-30T01:00:00.000Z",
-        "transaction_id": "txn_1",
-        "amount": Decimal("0.1"),
-        "round_id": "round_1",
-        "is_free_bet": True,
-    }
+    payload = webhook_call("bet", transaction_id="txn_1", amount=Decimal("0.1"), is_free_bet=True)
     with pytest.raises(Exception, match="operator_free_bet_id|netspace_free_bet_id"):
         schemas.fast_check("webhook.bet")(payload)
     assert {"path": "$.operator_free_bet_id", "message": "is required when is_free_bet is given"} in (
