@@ -1004,14 +1004,7 @@ def route_main(
     cpu_ratio = ratio_of(mock.rps_per_server_core, ceiling.rps_per_server_core)
     print(f"\n{method} {path} (signed), {facts['response_bytes']} bytes per response")
     print(describe_load(spec, args.slices, cores) + "\n")
-    print(table(results, ceiling))
-    if any(r.errors for r in results):
-        print("\nerrors: " + "; ".join(f"{r.name}: {r.error_samples}" for r in results if r.errors))
-    print(
-        "\nratio = mock req/s / ceiling req/s; cpu ratio = the same per second of server CPU "
-        "(srv/gen cpu: share of one core used by the server / the load generator; other: share of the "
-        f"two cores used by other processes); latencies: {mock.latency_merge}"
-    )
+    print_results(results, ceiling, "mock", f"; latencies: {mock.latency_merge}")
     for line in notes(results):
         print(line)
     shown = f"{method} {path}"
@@ -1154,6 +1147,18 @@ def environment(cores: Cores) -> dict:
 
 def utc_stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def print_results(results: list[LoadResult], ceiling: LoadResult, subject: str, legend_end: str = "") -> None:
+    """The table of `results` against the ceiling, their errors, and what its columns mean."""
+    print(table(results, ceiling))
+    if any(r.errors for r in results):
+        print("\nerrors: " + "; ".join(f"{r.name}: {r.error_samples}" for r in results if r.errors))
+    print(
+        f"\nratio = {subject} req/s / ceiling req/s; cpu ratio = the same per second of server CPU "
+        "(srv/gen cpu: share of one core used by the server / the load generator; other: share of the "
+        f"two cores used by other processes){legend_end}"
+    )
 
 
 def table(rows: list[LoadResult], ceiling: LoadResult | None) -> str:

@@ -58,6 +58,7 @@ from common import (
     measure_in_slices,
     notes,
     parse_options,
+    print_results,
     ratio_of,
     running,
     save_report,
@@ -65,7 +66,6 @@ from common import (
     sigterm_as_exit,
     summarize,
     summary_row,
-    table,
     utc_stamp,
 )
 
@@ -328,14 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nGET {PATH} (signed), {facts['response_bytes']} bytes per response")
     print(describe_load(spec, args.slices, cores))
     print(f"peers: {args.peer_warmup:g} s of unmeasured load each before the slices\n")
-    print(table(results, ceiling))
-    if any(r.errors for r in results):
-        print("\nerrors: " + "; ".join(f"{r.name}: {r.error_samples}" for r in results if r.errors))
-    print(
-        "\nratio = target req/s / ceiling req/s; cpu ratio = the same per second of server CPU "
-        "(srv/gen cpu: share of one core used by the server / the load generator; other: share of the "
-        "two cores used by other processes)"
-    )
+    print_results(results, ceiling, "target")
     print(
         "the issue's reference, on a 2-core machine: "
         + ", ".join(f"{name} ≈ {ratio:g} × the ceiling" for name, ratio in REFERENCE.items())
