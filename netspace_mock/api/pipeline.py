@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import OrderedDict
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +28,7 @@ from netspace_mock.errors import (
     PayloadTooLarge,
     envelope,
 )
+from netspace_mock.lru import LRU
 from netspace_mock.store.operators import Operator
 
 log = logging.getLogger("netspace_mock.requests")
@@ -133,8 +133,8 @@ def _coerce(value: str, schema: dict[str, Any]) -> Any:
     return value
 
 
-_PARSED: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 PARSED_KEPT = 1024
+_PARSED: LRU[tuple[str, str], dict[str, Any]] = LRU(PARSED_KEPT)
 
 
 def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
@@ -142,7 +142,6 @@ def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
     key = (schema_name, request.query_string)
     found = _PARSED.get(key)
     if found is not None:
-        _PARSED.move_to_end(key)
         return dict(found)
     properties = schemas.query_properties(schema_name)
     query: dict[str, Any] = {}
@@ -153,9 +152,7 @@ def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
         if values:
             query[name] = _coerce(values[0], spec)
     schemas.validate(schema_name, query)
-    _PARSED[key] = dict(query)
-    if len(_PARSED) > PARSED_KEPT:
-        _PARSED.popitem(last=False)
+    _PARSED.put(key, dict(query))
     return query
 
 
@@ -167,15 +164,13 @@ def endpoint(route: Route):
 
     A static route's answers are kept encoded by query string (only successes: a query that fails is
     validated again every time), so a repeated request costs a dictionary lookup."""
-    answers: OrderedDict[str, bytes] = OrderedDict()
+    answers: LRU[str, bytes] = LRU(STATIC_KEPT)
 
     async def handle(request: web.Request) -> web.Response:
         if route.static:
             found = answers.get(request.query_string)
             if found is None:
-                found = answers[request.query_string] = await answer(request)
-                if len(answers) > STATIC_KEPT:
-                    answers.popitem(last=False)
+                found = answers.put(request.query_string, await answer(request))
             return web.Response(body=found, content_type="application/json")
         return web.Response(body=await answer(request), content_type="application/json")
 
