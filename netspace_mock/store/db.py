@@ -8,8 +8,16 @@ transaction held the database's lock across every one of them (docs/performance.
 
 The store modules keep an async surface (`await conn.execute(...)`, `async with conn.execute(...) as
 cur`, `await cur.fetchone()`), so a statement could move off the loop again without touching them; as
-no statement ever suspends, a transaction runs from BEGIN to COMMIT without yielding to the loop, and
-no other coroutine can see its uncommitted rows.
+no statement ever suspends, a transaction's body runs without yielding to the loop.
+
+Group commit. `BEGIN` and `COMMIT` are most of a small transaction's cost (the `COMMIT` writes the WAL:
+system calls), so the transactions that end in one turn of the event loop share them: the first opens
+`BEGIN IMMEDIATE` and schedules the `COMMIT` for the loop's next turn, each runs inside a `SAVEPOINT` of
+its own (a body that raises undoes only its own statements), and each leaves `transaction()` only once
+the shared `COMMIT` has succeeded, raising if it failed. So a caller still acts (answers a request, calls
+a webhook) only on committed rows; and a read (`reading()`, `fetchone`, `fetchall`) waits for an open
+group's `COMMIT` first, so it never sees rows that are not committed yet. Only the members of one group
+see each other's rows before their `COMMIT`, and they stand or fall together.
 """
 
 from __future__ import annotations
@@ -92,13 +100,15 @@ STATEMENT_CACHE = 256  # distinct SQL texts kept prepared (sqlite3's default is 
 
 
 class Database:
-    """One connection. A transaction never yields to the loop (see the module's docstring); the lock is
-    kept as a guard, so that a transaction that ever awaited real I/O would still not interleave."""
+    """One connection and the group commit (see the module's docstring). A transaction's body never
+    yields to the loop; the lock is kept as a guard, so that a body that ever awaited real I/O would
+    still not interleave with another (and the `COMMIT` waits for it)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.conn: Connection | None = None
         self._lock = asyncio.Lock()
+        self._waiters: list[asyncio.Future[None]] | None = None  # the open group's members, or None
 
     async def open(self) -> None:
         raw = sqlite3.connect(self.path, isolation_level=None, cached_statements=STATEMENT_CACHE)
@@ -110,6 +120,7 @@ class Database:
 
     async def close(self) -> None:
         if self.conn is not None:
+            self._commit()
             self.conn.raw.close()
             self.conn = None
 
@@ -135,36 +146,130 @@ class Database:
         """Count this start of the database (1 for a fresh one)."""
         async with self.transaction() as conn:
             cur = await conn.execute("INSERT INTO boots DEFAULT VALUES")
-            return cur.lastrowid
+            boot = cur.lastrowid
+        return boot
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: nothing is ever half-written."""
+    def transaction(self) -> Transaction:
+        """A transaction in the open group (opening one when there is none): its statements, or none of
+        them when the body raises. It leaves once the group's `COMMIT` has succeeded; nothing is ever
+        half-written, and nothing is acted on before it is committed."""
+        return Transaction(self)
+
+    def _undo_member(self) -> None:
+        """Undo the statements of the member whose body raised. When SQLite has rolled the whole group
+        back instead (a full disk, an I/O error), the group fails: every member raises."""
         assert self.conn is not None
-        async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            else:
-                await self.conn.execute("COMMIT")
+        raw = self.conn.raw
+        try:
+            raw.execute("ROLLBACK TO member")
+            raw.execute("RELEASE member")
+        except sqlite3.Error as exc:
+            if raw.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    raw.execute("ROLLBACK")
+            self._fail_group(exc)
+
+    def _commit(self) -> None:
+        """COMMIT the open group and let its members go on (or raise in each, when it failed)."""
+        waiters = self._waiters
+        if waiters is None or self.conn is None:
+            return
+        if self._lock.locked():  # a body is running (it awaited): commit once it is done
+            asyncio.get_running_loop().call_soon(self._commit)
+            return
+        try:
+            self.conn.raw.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.raw.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.raw.execute("ROLLBACK")
+            self._fail_group(exc)
+            return
+        self._waiters = None
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _fail_group(self, exc: sqlite3.Error) -> None:
+        waiters, self._waiters = self._waiters or [], None
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(sqlite3.OperationalError(f"the transaction could not commit: {exc}"))
+
+    async def committed(self) -> None:
+        """Wait until no group is open (at once when none is): what a read does first."""
+        while self._waiters is not None:
+            done = asyncio.get_running_loop().create_future()
+            self._waiters.append(done)
+            with contextlib.suppress(sqlite3.Error):
+                await done
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:
-        """Reads wait for any open write, so they never see another coroutine's uncommitted rows."""
+        """Reads wait for any open write and its group's COMMIT, so they never see uncommitted rows."""
         assert self.conn is not None
+        if self._waiters is not None:
+            await self.committed()
         async with self._lock:
             yield self.conn
 
     async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[Row]:
-        async with self.reading() as conn:
-            return conn.raw.execute(sql, params).fetchall()
+        if self._waiters is not None:
+            await self.committed()
+        async with self._lock:
+            assert self.conn is not None
+            return self.conn.raw.execute(sql, params).fetchall()
 
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> Row | None:
-        async with self.reading() as conn:
-            return conn.raw.execute(sql, params).fetchone()
+        if self._waiters is not None:
+            await self.committed()
+        async with self._lock:
+            assert self.conn is not None
+            return self.conn.raw.execute(sql, params).fetchone()
+
+
+class Transaction:
+    """`async with db.transaction() as conn`: one member of a group commit (see the module's docstring).
+    A class rather than an asynccontextmanager: it is on the path of every write, and a generator's
+    send/throw cost more than the two calls."""
+
+    __slots__ = ("db", "waiters")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.waiters: list[asyncio.Future[None]] = []
+
+    async def __aenter__(self) -> Connection:
+        db = self.db
+        conn = db.conn
+        assert conn is not None
+        await db._lock.acquire()
+        try:
+            waiters = db._waiters
+            if waiters is None:
+                conn.raw.execute("BEGIN IMMEDIATE")
+                waiters = db._waiters = []
+                asyncio.get_running_loop().call_soon(db._commit)
+            conn.raw.execute("SAVEPOINT member")
+        except BaseException:
+            db._lock.release()
+            raise
+        self.waiters = waiters
+        return conn
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        db = self.db
+        try:
+            if exc_type is not None:
+                db._undo_member()
+                return
+            assert db.conn is not None
+            db.conn.raw.execute("RELEASE member")
+            done = asyncio.get_running_loop().create_future()
+            self.waiters.append(done)
+        finally:
+            db._lock.release()
+        await done
 
 
 def row_values(record: Any) -> dict[str, Any]:

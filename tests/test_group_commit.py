@@ -1,0 +1,150 @@
+"""The group commit of store.db: transactions that end in one turn of the loop share one COMMIT, each
+still all-or-nothing, none acted on before it is committed, and no read sees uncommitted rows.
+
+A second, independent sqlite3 connection to the same file is the witness of what is committed: it sees
+only what SQLite has committed to the file. Statements are counted with sqlite3's trace callback."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from netspace_mock.store import Database
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = Database(str(tmp_path / "group.db"))
+    await database.open()
+    assert database.conn is not None
+    database.conn.raw.executescript(
+        "CREATE TABLE t (k TEXT PRIMARY KEY);"
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);"
+    )
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def witness(db):
+    conn = sqlite3.connect(db.path, isolation_level=None)
+    yield lambda sql="SELECT k FROM t ORDER BY k": [r[0] for r in conn.execute(sql).fetchall()]
+    conn.close()
+
+
+@pytest.fixture
+def statements(db):
+    seen: list[str] = []
+    db.conn.raw.set_trace_callback(seen.append)
+    yield seen
+    db.conn.raw.set_trace_callback(None)
+
+
+async def insert(db: Database, key: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO t(k) VALUES (?)", (key,))
+
+
+async def test_concurrent_transactions_share_one_commit_and_are_committed_when_they_leave(
+    db, witness, statements
+):
+    await asyncio.gather(*(insert(db, f"k{i:02d}") for i in range(20)))
+    assert witness() == [f"k{i:02d}" for i in range(20)]
+    assert statements.count("BEGIN IMMEDIATE") == 1
+    assert statements.count("COMMIT") == 1
+    assert statements.count("SAVEPOINT member") == statements.count("RELEASE member") == 20
+
+
+async def test_transactions_one_after_another_each_commit(db, witness, statements):
+    for key in ("a", "b", "c"):
+        await insert(db, key)
+        assert witness()[-1] == key  # committed as soon as the block is left
+    assert statements.count("COMMIT") == 3
+
+
+async def test_a_member_that_raises_undoes_only_its_own_statements(db, witness):
+    async def failing() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t(k) VALUES ('mine-1')")
+            await conn.execute("INSERT INTO t(k) VALUES ('mine-2')")
+            raise ValueError("the body failed")
+
+    results = await asyncio.gather(insert(db, "before"), failing(), insert(db, "after"), return_exceptions=True)
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], ValueError)
+    assert witness() == ["after", "before"]
+
+
+async def test_a_failed_statement_in_a_member_leaves_the_others_committed(db, witness):
+    async def duplicate() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t(k) VALUES ('half')")
+            await conn.execute("INSERT INTO t(k) VALUES ('one')")  # the primary key is taken
+
+    await insert(db, "one")
+    results = await asyncio.gather(insert(db, "two"), duplicate(), insert(db, "three"), return_exceptions=True)
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert witness() == ["one", "three", "two"]  # and not 'half'
+
+
+async def test_a_commit_that_fails_fails_every_member_and_writes_nothing(db, witness):
+    async def orphan() -> None:
+        async with db.transaction() as conn:  # a deferred foreign key: checked at COMMIT only
+            await conn.execute("INSERT INTO child(parent_id) VALUES (42)")
+
+    results = await asyncio.gather(insert(db, "x"), orphan(), insert(db, "y"), return_exceptions=True)
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results), results
+    assert "could not commit" in str(results[0]) and "FOREIGN KEY" in str(results[0])
+    assert witness() == [] and witness("SELECT parent_id FROM child") == []
+    await insert(db, "z")  # the database goes on
+    assert witness() == ["z"]
+
+
+async def test_a_read_waits_for_the_open_group_and_never_sees_uncommitted_rows(db, witness):
+    seen: dict[str, object] = {}
+
+    async def writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t(k) VALUES ('w')")
+        seen["witness after the writer left"] = witness()
+
+    async def reader() -> None:
+        # Runs while the writer's group is open, before its COMMIT: neither the file nor this read may
+        # show the row as something it could act on before it is committed.
+        seen["witness while open"] = witness()
+        row = await db.fetchone("SELECT COUNT(*) FROM t")
+        seen["read"] = row[0]
+        seen["witness at the read"] = witness()
+
+    await asyncio.gather(writer(), reader())
+    assert seen["witness while open"] == []
+    assert seen["read"] == 1 and seen["witness at the read"] == ["w"]
+    assert seen["witness after the writer left"] == ["w"]
+
+
+async def test_a_cancelled_member_does_not_cancel_the_group(db, witness):
+    task = asyncio.create_task(insert(db, "cancelled"))
+    others = [asyncio.create_task(insert(db, k)) for k in ("p", "q")]
+    await asyncio.sleep(0)  # every member has run its body and waits for the COMMIT
+    task.cancel()
+    await asyncio.gather(*others)
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The cancelled member's body had finished: its row is committed with the group, like a COMMIT that
+    # returned just before the caller was cancelled.
+    assert witness() == ["cancelled", "p", "q"]
+
+
+async def test_close_commits_an_open_group(tmp_path):
+    database = Database(str(tmp_path / "close.db"))
+    await database.open()
+    database.conn.raw.execute("CREATE TABLE t (k TEXT)")
+    task = asyncio.create_task(insert(database, "last"))
+    await asyncio.sleep(0)
+    await database.close()
+    await task
+    with sqlite3.connect(tmp_path / "close.db") as conn:
+        assert conn.execute("SELECT k FROM t").fetchall() == [("last",)]
