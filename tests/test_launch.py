@@ -85,6 +85,35 @@ async def test_relaunch_gives_a_fresh_url_for_the_same_session(client, platform)
     assert (session.game_id, session.language, session.client_ip) == ("tiger-spins", "de", "10.0.0.1")
 
 
+async def test_a_relaunch_writes_only_what_changes(client, platform, clock):
+    """The player's last visit and a new token always; the session row only when a field is new; the
+    player's currency only when the session is created. Counted with sqlite3's own statement trace."""
+    full = launch_body(return_url="https://casino.example/lobby", client_ip="192.0.2.7")
+    await client.ok("POST", "/api/game/launch", full)
+    written: list[str] = []
+    platform.db.conn.raw.set_trace_callback(written.append)
+    try:
+        clock.advance(60)
+        await client.ok("POST", "/api/game/launch", launch_body())  # the same session, nothing new
+        writes = [w.split()[0] + " " + w.split()[2] for w in written if w.startswith(("INSERT", "UPDATE"))]
+        assert writes == ["INSERT players(operator_id,", "INSERT launch_tokens(token,"]
+        written.clear()
+        await client.ok("POST", "/api/game/launch", launch_body(language="de"))
+        assert sum(w.startswith("UPDATE sessions") for w in written) == 1
+    finally:
+        platform.db.conn.raw.set_trace_callback(None)
+    session = await stored(platform, "sess-1")
+    # Optional fields left out of a relaunch keep their stored values.
+    assert (session.language, session.return_url, session.client_ip) == (
+        "de",
+        "https://casino.example/lobby",
+        "192.0.2.7",
+    )
+    player = await platform.db.fetchone("SELECT first_seen_at, last_seen_at FROM players")
+    assert player[0] < player[1]  # the last visit moved with the relaunch
+    assert await count_rows(platform.db, "player_currencies") == 1
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [

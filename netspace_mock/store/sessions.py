@@ -25,23 +25,30 @@ class Session:
     expires_at: float
 
 
+# The columns in the order of Session's fields, so that a row builds one positionally.
+COLUMNS = (
+    "operator_id, session_id, player_id, game_id, currency, language, return_url, client_ip, kind, "
+    "demo_balance, created_at, expires_at"
+)
+SELECT_ONE = f"SELECT {COLUMNS} FROM sessions WHERE operator_id = ? AND session_id = ?"
+
+
 def _session(row) -> Session:
-    data = dict(row)
-    if data["demo_balance"] is not None:
-        data["demo_balance"] = Decimal(data["demo_balance"])
-    return Session(**data)
+    session = Session(*row)
+    if session.demo_balance is not None:
+        return replace(session, demo_balance=Decimal(session.demo_balance))
+    return session
 
 
 async def get(db: Database, operator_id: int, session_id: str) -> Session | None:
-    row = await db.fetchone(
-        "SELECT * FROM sessions WHERE operator_id = ? AND session_id = ?", (operator_id, session_id)
-    )
+    row = await db.fetchone(SELECT_ONE, (operator_id, session_id))
     return _session(row) if row else None
 
 
 async def by_token(db: Database, token: str) -> Session | None:
     row = await db.fetchone(
-        "SELECT s.* FROM launch_tokens t JOIN sessions s USING (operator_id, session_id) WHERE t.token = ?",
+        f"SELECT {', '.join('s.' + c for c in COLUMNS.split(', '))} FROM launch_tokens t "
+        "JOIN sessions s USING (operator_id, session_id) WHERE t.token = ?",
         (token,),
     )
     return _session(row) if row else None
@@ -54,45 +61,42 @@ async def create_or_relaunch(
 
     Returns the stored session and whether it already existed. A stored session that is not
     `compatible` with the request is returned untouched and nothing is written. One transaction, so two
-    concurrent launches of one session_id cannot both create it.
+    concurrent launches of one session_id cannot both create it. A launch is the platform's busiest
+    write, so it writes only what changes: a relaunch updates the session only when the game, language,
+    return_url or client_ip is new, and its player's currency was recorded when the session was created
+    (the two are deleted together, by a sandbox reset).
     """
     async with db.transaction() as conn:
-        async with conn.execute(
-            "SELECT * FROM sessions WHERE operator_id = ? AND session_id = ?",
-            (session.operator_id, session.session_id),
-        ) as cur:
-            row = await cur.fetchone()
+        raw = conn.raw
+        key = (session.operator_id, session.session_id)
+        row = raw.execute(SELECT_ONE, key).fetchone()
         if row is not None:
             stored = _session(row)
             if not compatible(stored):
                 return stored, True
             # A relaunch may open another game or language in the same session.
-            await conn.execute(
-                "UPDATE sessions SET game_id = ?, language = ?, return_url = COALESCE(?, return_url), "
-                "client_ip = COALESCE(?, client_ip) WHERE operator_id = ? AND session_id = ?",
-                (
-                    session.game_id,
-                    session.language,
-                    session.return_url,
-                    session.client_ip,
-                    session.operator_id,
-                    session.session_id,
-                ),
+            changed = (
+                session.game_id,
+                session.language,
+                session.return_url or stored.return_url,
+                session.client_ip or stored.client_ip,
             )
-            stored = replace(
-                stored,
-                game_id=session.game_id,
-                language=session.language,
-                return_url=session.return_url or stored.return_url,
-                client_ip=session.client_ip or stored.client_ip,
-            )
+            if changed != (stored.game_id, stored.language, stored.return_url, stored.client_ip):
+                raw.execute(
+                    "UPDATE sessions SET game_id = ?, language = ?, return_url = ?, client_ip = ? "
+                    "WHERE operator_id = ? AND session_id = ?",
+                    (*changed, *key),
+                )
+                game_id, language, return_url, client_ip = changed
+                stored = replace(
+                    stored, game_id=game_id, language=language, return_url=return_url, client_ip=client_ip
+                )
         else:
             stored = session
-            await conn.execute(
-                "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            raw.execute(
+                f"INSERT INTO sessions({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    session.operator_id,
-                    session.session_id,
+                    *key,
                     session.player_id,
                     session.game_id,
                     session.currency,
@@ -106,18 +110,19 @@ async def create_or_relaunch(
                 ),
             )
         if stored.kind != "demo":
-            await conn.execute(
+            raw.execute(
                 "INSERT INTO players(operator_id, player_id, first_seen_at, last_seen_at) VALUES (?,?,?,?) "
                 "ON CONFLICT DO UPDATE SET last_seen_at = excluded.last_seen_at",
                 (stored.operator_id, stored.player_id, seen_at, seen_at),
             )
-            await conn.execute(
-                "INSERT OR IGNORE INTO player_currencies(operator_id, player_id, currency) VALUES (?,?,?)",
-                (stored.operator_id, stored.player_id, stored.currency),
-            )
-        await conn.execute(
+            if row is None:
+                raw.execute(
+                    "INSERT OR IGNORE INTO player_currencies(operator_id, player_id, currency) VALUES (?,?,?)",
+                    (stored.operator_id, stored.player_id, stored.currency),
+                )
+        raw.execute(
             "INSERT INTO launch_tokens(token, operator_id, session_id, created_at) VALUES (?,?,?,?)",
-            (token, stored.operator_id, stored.session_id, session.created_at),
+            (token, *key, session.created_at),
         )
     return stored, row is not None
 
