@@ -36,6 +36,12 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+# One decoder for every body (json.loads with options builds a new one per call).
+_DECODER = json.JSONDecoder(
+    parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constants, object_pairs_hook=_no_duplicates
+)
+
+
 def loads(raw: bytes) -> Any:
     """Parse a request body, or raise INVALID_REQUEST saying exactly what is wrong with it."""
     if not raw.strip():
@@ -45,13 +51,7 @@ def loads(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidRequest.at("$", f"the body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(
-            text,
-            parse_float=Decimal,
-            parse_int=Decimal,
-            parse_constant=_no_constants,
-            object_pairs_hook=_no_duplicates,
-        )
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise InvalidRequest.at(
             "$", f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
