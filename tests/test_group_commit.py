@@ -72,7 +72,9 @@ async def test_a_member_that_raises_undoes_only_its_own_statements(db, witness):
             await conn.execute("INSERT INTO t(k) VALUES ('mine-2')")
             raise ValueError("the body failed")
 
-    results = await asyncio.gather(insert(db, "before"), failing(), insert(db, "after"), return_exceptions=True)
+    results = await asyncio.gather(
+        insert(db, "before"), failing(), insert(db, "after"), return_exceptions=True
+    )
     assert results[0] is None and results[2] is None
     assert isinstance(results[1], ValueError)
     assert witness() == ["after", "before"]
@@ -85,7 +87,9 @@ async def test_a_failed_statement_in_a_member_leaves_the_others_committed(db, wi
             await conn.execute("INSERT INTO t(k) VALUES ('one')")  # the primary key is taken
 
     await insert(db, "one")
-    results = await asyncio.gather(insert(db, "two"), duplicate(), insert(db, "three"), return_exceptions=True)
+    results = await asyncio.gather(
+        insert(db, "two"), duplicate(), insert(db, "three"), return_exceptions=True
+    )
     assert isinstance(results[1], sqlite3.IntegrityError)
     assert witness() == ["one", "three", "two"]  # and not 'half'
 
