@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netspace_mock.sources import iso, parse_iso
+from netspace_mock.sources import Ids, PooledSystemRandom, iso, parse_iso
 from support import launch_body
 
 
@@ -72,3 +72,28 @@ def test_iso_is_the_utc_time_to_the_millisecond(millis):
     assert iso(ts) == expected  # a fraction of a millisecond is cut, never rounded up
     assert iso(ts - 1) < expected < iso(ts + 1) or millis < 1000
     assert parse_iso(iso(ts)) == pytest.approx(millis / 1000, abs=1e-6)
+
+
+def test_pooled_system_randomness_gives_whole_fresh_draws():
+    """Unseeded ids come from os.urandom read a pool at a time: every draw in range, none repeated, and
+    draws larger than the pool or across its refills whole."""
+    rng = PooledSystemRandom()
+    assert rng.getrandbits(0) == 0
+    with pytest.raises(ValueError):
+        rng.getrandbits(-1)
+    ids = {f"{rng.getrandbits(160):040x}" for _ in range(3 * PooledSystemRandom.POOL_BYTES // 20)}
+    assert len(ids) == 3 * PooledSystemRandom.POOL_BYTES // 20  # refilled twice, never a repeat
+    assert all(len(i) == 40 for i in ids)
+    assert rng.getrandbits(8 * 10_000).bit_length() > 8 * 9_990  # one draw larger than the pool
+    assert all(0 <= rng.getrandbits(3) < 8 for _ in range(200))
+    assert {rng.getrandbits(3) for _ in range(400)} == set(range(8))
+    floats = [rng.random() for _ in range(2000)]
+    assert all(0.0 <= f < 1.0 for f in floats) and len(set(floats)) == len(floats)
+    assert {rng.randrange(6) for _ in range(400)} == set(range(6))
+    assert len(rng.randbytes(5000)) == 5000
+
+
+def test_unseeded_ids_use_the_pool_and_seeded_ids_repeat():
+    assert isinstance(Ids().rng, PooledSystemRandom)
+    assert Ids(7).hex(40) == Ids(7).hex(40)
+    assert Ids().hex(40) != Ids().hex(40)
