@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from netspace_mock.api.pipeline import PLATFORM, REPLAYS, pipeline
+from netspace_mock.api.pipeline import PLATFORM, REPLAYS
 from netspace_mock.api.replay import ReplayDetector
 from netspace_mock.api.routes import setup_routes
 from netspace_mock.domain import free_bets, rounds
@@ -31,7 +31,7 @@ log = logging.getLogger("netspace_mock")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | None = None) -> web.Application:
-    app = web.Application(middlewares=[pipeline], client_max_size=settings.max_body_bytes)
+    app = web.Application(client_max_size=settings.max_body_bytes)
     app[REPLAYS] = ReplayDetector()
     clock = clock or Clock()
     ids = ids or Ids(settings.seed)

@@ -222,6 +222,29 @@ async def test_wrong_method(client, method, path, allowed):
     assert err["details"]["allowed_methods"] == allowed
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("HEAD", "/sdk/netspace-sdk.js/extra", None),  # no route at all: 404 (HEAD has no body)
+        ("POST", "/health", ["GET", "HEAD"]),
+        ("DELETE", "/play/some-token", ["GET", "HEAD"]),
+        ("PUT", "/openapi.json", ["GET", "HEAD"]),
+    ],
+)
+async def test_every_path_outside_the_routes_gets_the_envelope_naming_its_methods(
+    client, method, path, allowed
+):
+    async with client.client.request(method, path) as resp:
+        assert resp.status == (404 if allowed is None else 405)
+        assert resp.content_type == "application/json"
+        body = await resp.read()
+    if method != "HEAD":
+        error = json.loads(body)["error"]
+        assert error["code"] == "METHOD_NOT_ALLOWED"
+        assert error["details"]["allowed_methods"] == allowed
+        assert error["message"] == f"{method} is not allowed on {path}; use {', '.join(allowed)}"
+
+
 async def test_wrong_method_on_an_unsigned_route(client):
     async with client.client.post("/health") as resp:
         assert resp.status == 405

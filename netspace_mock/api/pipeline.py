@@ -1,8 +1,12 @@
 """The one request pipeline, top to bottom: read → authenticate → route → validate → act → respond.
 
-Every failure, ours or aiohttp's, leaves through `error_response`, so every answer is the envelope.
-An accepted request seen before (same operator and signature) is a replay: accepted, as the guide
-allows inside the timestamp window, and logged with `replay: true`.
+`add` registers every route of the mock with the pipeline around its handler (`piped`), and
+`add_fallback` a last route that answers any other path with the NOT_FOUND envelope, or
+METHOD_NOT_ALLOWED naming the methods that path takes. Every failure, ours or aiohttp's, leaves through
+`error_response`, so every answer is the envelope. The pipeline wraps each handler rather than being an
+aiohttp middleware: a middleware costs every request a handler chain built and a layer of calls
+(about 3% of a catalog request's CPU). An accepted request seen before (same operator and signature) is
+a replay: accepted, as the guide allows inside the timestamp window, and logged with `replay: true`.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -67,57 +72,92 @@ def _translate(exc: web.HTTPException, request: web.Request) -> ApiError:
     return err
 
 
-@web.middleware
-async def pipeline(request: web.Request, handler) -> web.StreamResponse:
-    started = time.perf_counter()
-    app = request.app
-    platform = app[PLATFORM]
-    operator_id, replay = None, None
-    try:
-        if request.path.startswith("/api/"):
-            raw = await request.read()
-            request[RAW_BODY] = raw
-            operator = authenticate(
-                request.headers,
-                request.method,
-                request.raw_path,
-                raw,
-                operators=platform.operators,
-                now=platform.clock.signing_now(),
-                tolerance=platform.settings.timestamp_tolerance,
-                path_mode=platform.settings.signature_path,
+def piped(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    """The handler of one route with the pipeline around it."""
+
+    async def pipeline(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        method, path = request.method, request.path
+        app = request.app
+        platform = app[PLATFORM]
+        operator_id, replay = None, None
+        try:
+            if path.startswith("/api/"):
+                raw = await request.read() if request.body_exists else b""
+                request[RAW_BODY] = raw
+                operator = authenticate(
+                    request.headers,
+                    method,
+                    request.raw_path,
+                    raw,
+                    operators=platform.operators,
+                    now=platform.clock.signing_now(),
+                    tolerance=platform.settings.timestamp_tolerance,
+                    path_mode=platform.settings.signature_path,
+                )
+                request[OPERATOR] = operator
+                operator_id = operator.id
+                replay = app[REPLAYS].seen(operator.id, request.headers[signing.HEADER_SIGNATURE])
+            response = await handler(request)
+        except ApiError as err:
+            response = error_response(err)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = error_response(_translate(exc, request))
+        except Exception:
+            log.exception("unexpected error on %s %s", method, path)
+            response = error_response(
+                InternalError("unexpected error; this is a bug in netspace-mock, please report it")
             )
-            request[OPERATOR] = operator
-            operator_id = operator.id
-            replay = app[REPLAYS].seen(operator.id, request.headers[signing.HEADER_SIGNATURE])
-        response = await handler(request)
-    except ApiError as err:
-        response = error_response(err)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        response = error_response(_translate(exc, request))
-    except Exception:
-        log.exception("unexpected error on %s %s", request.method, request.path)
-        response = error_response(
-            InternalError("unexpected error; this is a bug in netspace-mock, please report it")
+        status = response.status
+        extra = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "operator_id": operator_id,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+        if replay is not None:
+            extra["replay"] = replay
+        logs.info_line(
+            log,
+            "%s %s %s%s",
+            (method, path, status, " (replay of an earlier request)" if replay else ""),
+            extra,
         )
-    extra = {
-        "method": request.method,
-        "path": request.path,
-        "status": response.status,
-        "operator_id": operator_id,
-        "ms": round((time.perf_counter() - started) * 1000, 2),
-    }
-    if replay is not None:
-        extra["replay"] = replay
-    logs.info_line(
-        log,
-        "%s %s %s%s",
-        (request.method, request.path, response.status, " (replay of an earlier request)" if replay else ""),
-        extra,
-    )
-    return response
+        return response
+
+    pipeline.__name__ = getattr(handler, "__name__", "pipeline")
+    return pipeline
+
+
+def add(app: web.Application, method: str, path: str, handler, *, head: bool = True) -> None:
+    """Register a route with the pipeline around its handler; a GET answers HEAD too unless `head` is
+    False (the routes of the guide take exactly their method)."""
+    if method == "GET" and head:
+        app.router.add_get(path, piped(handler))
+    else:
+        app.router.add_route(method, path, piped(handler))
+
+
+def add_fallback(app: web.Application) -> None:
+    """The last route: any path no other route takes. aiohttp tries it after every other resource."""
+    add(app, "*", "/{path:.*}", _no_route)
+
+
+async def _no_route(request: web.Request) -> web.StreamResponse:
+    """NOT_FOUND, or METHOD_NOT_ALLOWED when some route takes this path with another method (only a
+    request that no route takes comes here, so looking through every resource costs nothing else)."""
+    allowed: set[str] = set()
+    fallback = request.match_info.route.resource
+    for resource in request.app.router.resources():
+        if resource is not fallback:
+            _, methods = await resource.resolve(request)
+            allowed |= methods
+    if allowed:
+        raise web.HTTPMethodNotAllowed(request.method, sorted(allowed))
+    raise web.HTTPNotFound()
 
 
 INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -156,6 +196,7 @@ def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
     return query
 
 
+JSON_HEADERS = {"Content-Type": "application/json"}  # what content_type= makes, without parsing it
 STATIC_KEPT = 1024  # encoded answers kept per static route (distinct query strings)
 
 
@@ -171,8 +212,8 @@ def endpoint(route: Route):
             found = answers.get(request.query_string)
             if found is None:
                 found = answers.put(request.query_string, await answer(request))
-            return web.Response(body=found, content_type="application/json")
-        return web.Response(body=await answer(request), content_type="application/json")
+            return web.Response(body=found, headers=JSON_HEADERS)
+        return web.Response(body=await answer(request), headers=JSON_HEADERS)
 
     async def answer(request: web.Request) -> bytes:
         call = Call(

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from netspace_mock.api import catalog, certification, free_bets, game, jackpot, meta, sandbox
 from netspace_mock.api.call import Route
-from netspace_mock.api.pipeline import endpoint
+from netspace_mock.api.pipeline import add, add_fallback, endpoint
 from netspace_mock.wallet import webhook as wallet
 from netspace_mock.web import assets, portal
 from netspace_mock.web import game as game_page
@@ -71,13 +71,15 @@ ROUTES: list[Route] = [
 
 
 def setup_routes(app: web.Application) -> None:
+    """Every route of the mock, each with the pipeline around it, and the fallback last."""
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, endpoint(route))
-    app.router.add_get("/health", meta.health)
-    app.router.add_get("/openapi.json", meta.openapi)
-    app.router.add_get("/schemas/{name}.json", meta.schema)
-    app.router.add_get("/assets/thumbnails/{game_id}.svg", meta.thumbnail)
-    app.router.add_post("/operator/webhook", wallet.handle)
-    app.router.add_get("/sdk/netspace-sdk.js", assets.sdk)
+        add(app, route.method, route.path, endpoint(route), head=False)
+    add(app, "GET", "/health", meta.health)
+    add(app, "GET", "/openapi.json", meta.openapi)
+    add(app, "GET", "/schemas/{name}.json", meta.schema)
+    add(app, "GET", "/assets/thumbnails/{game_id}.svg", meta.thumbnail)
+    add(app, "POST", "/operator/webhook", wallet.handle)
+    add(app, "GET", "/sdk/netspace-sdk.js", assets.sdk)
     game_page.setup(app)
     portal.setup(app)
+    add_fallback(app)

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import jsonio, schemas
-from netspace_mock.api.pipeline import PLATFORM, json_response
+from netspace_mock.api.pipeline import PLATFORM, add, json_response
 from netspace_mock.domain import game_page
 from netspace_mock.domain.game_math import PICKS, POOL
 from netspace_mock.web import i18n
@@ -180,7 +180,7 @@ async def static(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/play/{token}", page)
-    app.router.add_get("/play/{token}/state", state)
-    app.router.add_post("/play/{token}/round", play_round)
-    app.router.add_get("/static/game/{name}", static)
+    add(app, "GET", "/play/{token}", page)
+    add(app, "GET", "/play/{token}/state", state)
+    add(app, "POST", "/play/{token}/round", play_round)
+    add(app, "GET", "/static/game/{name}", static)

@@ -12,6 +12,7 @@ from importlib import resources
 
 from aiohttp import web
 
+from netspace_mock.api.pipeline import add
 from netspace_mock.web.portal import (
     account,
     certification,
@@ -95,8 +96,8 @@ async def unknown(visit: Visit) -> web.Response:
 def setup(app: web.Application) -> None:
     """Registers the portal's routes; the catch-all last, so every /portal answer is a portal page."""
     for method, path, handle, access in ROUTES:
-        app.router.add_route(method, path, pages.handler(handle, access))
-    app.router.add_get("/portal/static/{name}", static)
-    app.router.add_route("*", "/portal/{rest:.*}", pages.handler(unknown, NO_FORM))
+        add(app, method, path, pages.handler(handle, access), head=False)
+    add(app, "GET", "/portal/static/{name}", static)
+    add(app, "*", "/portal/{rest:.*}", pages.handler(unknown, NO_FORM))
     app[certification.RUNS] = {}
     app.on_shutdown.append(certification.stop_runs)
