@@ -50,6 +50,8 @@ def loads(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidRequest.at("$", f"the body is not valid UTF-8 (byte {exc.start})") from None
+    if text.startswith("\ufeff"):  # what json.loads says of it; the decoder itself does not look
+        raise InvalidRequest.at("$", "malformed JSON: Unexpected UTF-8 BOM (decode using utf-8-sig)")
     try:
         value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
@@ -73,9 +75,13 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+# One encoder for every answer and payload (json.dumps with options builds a new one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON; Decimal amounts become JSON numbers."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 class Encoded(bytes):
