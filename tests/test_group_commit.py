@@ -1,5 +1,6 @@
 """The group commit of store.db: transactions that end in one turn of the loop share one COMMIT, each
-still all-or-nothing, none acted on before it is committed, and no read sees uncommitted rows.
+still all-or-nothing, none acted on before it is committed; reads, on their own connection, never see
+uncommitted rows nor wait for them. In memory, each transaction commits on its own.
 
 A second, independent sqlite3 connection to the same file is the witness of what is committed: it sees
 only what SQLite has committed to the file. Statements are counted with sqlite3's trace callback."""
@@ -43,6 +44,17 @@ def statements(db):
     db.conn.raw.set_trace_callback(None)
 
 
+@pytest.fixture
+async def statements_of_memory():
+    database = Database(":memory:")
+    await database.open()
+    database.conn.raw.execute("CREATE TABLE t (k TEXT PRIMARY KEY)")
+    seen: list[str] = []
+    database.conn.raw.set_trace_callback(seen.append)
+    yield database, seen
+    await database.close()
+
+
 async def insert(db: Database, key: str) -> None:
     async with db.transaction() as conn:
         await conn.execute("INSERT INTO t(k) VALUES (?)", (key,))
@@ -55,7 +67,8 @@ async def test_concurrent_transactions_share_one_commit_and_are_committed_when_t
     assert witness() == [f"k{i:02d}" for i in range(20)]
     assert statements.count("BEGIN IMMEDIATE") == 1
     assert statements.count("COMMIT") == 1
-    assert statements.count("SAVEPOINT member") == statements.count("RELEASE member") == 20
+    # The member that opened the group needs no savepoint of its own: a ROLLBACK would undo it.
+    assert statements.count("SAVEPOINT member") == statements.count("RELEASE member") == 19
 
 
 async def test_transactions_one_after_another_each_commit(db, witness, statements):
@@ -78,6 +91,20 @@ async def test_a_member_that_raises_undoes_only_its_own_statements(db, witness):
     assert results[0] is None and results[2] is None
     assert isinstance(results[1], ValueError)
     assert witness() == ["after", "before"]
+
+
+async def test_the_member_that_opened_the_group_is_undone_alone(db, witness, statements):
+    async def failing() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t(k) VALUES ('first')")
+            raise ValueError("the first body failed")
+
+    results = await asyncio.gather(
+        failing(), insert(db, "second"), insert(db, "third"), return_exceptions=True
+    )
+    assert isinstance(results[0], ValueError) and results[1:] == [None, None]
+    assert witness() == ["second", "third"]
+    assert statements.count("ROLLBACK") == 1 and statements.count("BEGIN IMMEDIATE") == 2
 
 
 async def test_a_failed_statement_in_a_member_leaves_the_others_committed(db, witness):
@@ -107,26 +134,44 @@ async def test_a_commit_that_fails_fails_every_member_and_writes_nothing(db, wit
     assert witness() == ["z"]
 
 
-async def test_a_read_waits_for_the_open_group_and_never_sees_uncommitted_rows(db, witness):
+async def test_a_read_never_sees_an_open_group_and_never_waits_for_it(db, witness):
     seen: dict[str, object] = {}
 
     async def writer() -> None:
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO t(k) VALUES ('w')")
-        seen["witness after the writer left"] = witness()
+        seen["read after the writer left"] = (await db.fetchone("SELECT COUNT(*) FROM t"))[0]
 
     async def reader() -> None:
-        # Runs while the writer's group is open, before its COMMIT: neither the file nor this read may
-        # show the row as something it could act on before it is committed.
+        # Runs while the writer's group is open, before its COMMIT: the row is not there yet, for the
+        # file as for the mock's own reads, which answer at once.
         seen["witness while open"] = witness()
-        row = await db.fetchone("SELECT COUNT(*) FROM t")
-        seen["read"] = row[0]
-        seen["witness at the read"] = witness()
+        seen["read while open"] = (await db.fetchone("SELECT COUNT(*) FROM t"))[0]
+        seen["all while open"] = [r[0] for r in await db.fetchall("SELECT k FROM t")]
+        async with db.reading() as conn, conn.execute("SELECT COUNT(*) FROM t") as cur:
+            seen["reading() while open"] = (await cur.fetchone())[0]
 
     await asyncio.gather(writer(), reader())
-    assert seen["witness while open"] == []
-    assert seen["read"] == 1 and seen["witness at the read"] == ["w"]
-    assert seen["witness after the writer left"] == ["w"]
+    assert seen["witness while open"] == [] and seen["all while open"] == []
+    assert seen["read while open"] == 0 and seen["reading() while open"] == 0
+    assert seen["read after the writer left"] == 1 and witness() == ["w"]
+
+
+async def test_reads_are_refused_writes(db):
+    async with db.reading() as conn:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await conn.execute("INSERT INTO t(k) VALUES ('through a read')")
+
+
+async def test_in_memory_each_transaction_commits_on_its_own(statements_of_memory):
+    database, statements = statements_of_memory
+    results = await asyncio.gather(*(insert(database, f"m{i}") for i in range(5)))
+    assert results == [None] * 5
+    assert statements.count("COMMIT") == 5 and database.reader is None
+    assert (await database.fetchone("SELECT COUNT(*) FROM t"))[0] == 5
+    assert [r[0] for r in await database.fetchall("SELECT k FROM t ORDER BY k")] == [
+        f"m{i}" for i in range(5)
+    ]
 
 
 async def test_a_cancelled_member_does_not_cancel_the_group(db, witness):

@@ -14,10 +14,13 @@ Group commit. `BEGIN` and `COMMIT` are most of a small transaction's cost (the `
 system calls), so the transactions that end in one turn of the event loop share them: the first opens
 `BEGIN IMMEDIATE` and schedules the `COMMIT` for the loop's next turn, each runs inside a `SAVEPOINT` of
 its own (a body that raises undoes only its own statements), and each leaves `transaction()` only once
-the shared `COMMIT` has succeeded, raising if it failed. So a caller still acts (answers a request, calls
-a webhook) only on committed rows; and a read (`reading()`, `fetchone`, `fetchall`) waits for an open
-group's `COMMIT` first, so it never sees rows that are not committed yet. Only the members of one group
-see each other's rows before their `COMMIT`, and they stand or fall together.
+the shared `COMMIT` has succeeded, raising if it failed. So a caller acts (answers a request, calls a
+webhook) only on committed rows. Reads (`fetchone`, `fetchall`, `reading()`) go through a second
+connection, which in WAL mode sees only what is committed: they never see a group's rows before its
+`COMMIT`, and never wait for one. Only the members of one group see each other's rows before their
+`COMMIT`, and they stand or fall together. A database in memory (`:memory:`) has no WAL to write and no
+second connection to the same data: there each transaction commits on its own, and reads use the one
+connection.
 """
 
 from __future__ import annotations
@@ -100,27 +103,40 @@ STATEMENT_CACHE = 256  # distinct SQL texts kept prepared (sqlite3's default is 
 
 
 class Database:
-    """One connection and the group commit (see the module's docstring). A transaction's body never
-    yields to the loop; the lock is kept as a guard, so that a body that ever awaited real I/O would
-    still not interleave with another (and the `COMMIT` waits for it)."""
+    """The writing connection with its group commit, and the reading connection (see the module's
+    docstring). A transaction's body never yields to the loop; the lock is kept as a guard, so that a
+    body that ever awaited real I/O would still not interleave with another (and the `COMMIT` waits
+    for it)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.conn: Connection | None = None
+        self.reader: Connection | None = None  # None in memory: reads use `conn`
+        self.grouped = path not in ("", ":memory:")  # a file: group commit and a reading connection
         self._lock = asyncio.Lock()
         self._waiters: list[asyncio.Future[None]] | None = None  # the open group's members, or None
 
-    async def open(self) -> None:
+    def _connect(self, *pragmas: str) -> Connection:
         raw = sqlite3.connect(self.path, isolation_level=None, cached_statements=STATEMENT_CACHE)
         raw.row_factory = sqlite3.Row
-        self.conn = Connection(raw)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+        for pragma in pragmas:
             raw.execute(f"PRAGMA {pragma}")
+        return Connection(raw)
+
+    async def open(self) -> None:
+        self.conn = self._connect(
+            "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"
+        )
         await self.migrate()
+        if self.grouped:
+            self.reader = self._connect("foreign_keys=ON", "busy_timeout=5000", "query_only=ON")
 
     async def close(self) -> None:
         if self.conn is not None:
             self._commit()
+            if self.reader is not None:
+                self.reader.raw.close()
+                self.reader = None
             self.conn.raw.close()
             self.conn = None
 
@@ -155,12 +171,17 @@ class Database:
         half-written, and nothing is acted on before it is committed."""
         return Transaction(self)
 
-    def _undo_member(self) -> None:
-        """Undo the statements of the member whose body raised. When SQLite has rolled the whole group
-        back instead (a full disk, an I/O error), the group fails: every member raises."""
+    def _undo_member(self, first: bool) -> None:
+        """Undo the statements of the member whose body raised: all of the transaction for the member
+        that opened the group (it is alone in it), its SAVEPOINT for another. When SQLite has rolled
+        the whole group back already (a full disk, an I/O error), the group fails: every member raises."""
         assert self.conn is not None
         raw = self.conn.raw
         try:
+            if first:
+                self._waiters = None
+                raw.execute("ROLLBACK")
+                return
             raw.execute("ROLLBACK TO member")
             raw.execute("RELEASE member")
         except sqlite3.Error as exc:
@@ -196,33 +217,30 @@ class Database:
             if not waiter.done():
                 waiter.set_exception(sqlite3.OperationalError(f"the transaction could not commit: {exc}"))
 
-    async def committed(self) -> None:
-        """Wait until no group is open (at once when none is): what a read does first."""
-        while self._waiters is not None:
-            done = asyncio.get_running_loop().create_future()
-            self._waiters.append(done)
-            with contextlib.suppress(sqlite3.Error):
-                await done
-
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:
-        """Reads wait for any open write and its group's COMMIT, so they never see uncommitted rows."""
+        """A connection to read with, which sees only committed rows."""
+        if self.reader is not None:
+            yield self.reader
+            return
         assert self.conn is not None
-        if self._waiters is not None:
-            await self.committed()
         async with self._lock:
             yield self.conn
 
     async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[Row]:
-        if self._waiters is not None:
-            await self.committed()
+        if self.reader is not None:
+            return self.reader.raw.execute(sql, params).fetchall()
         async with self._lock:
             assert self.conn is not None
             return self.conn.raw.execute(sql, params).fetchall()
 
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> Row | None:
-        if self._waiters is not None:
-            await self.committed()
+        if self.reader is not None:
+            cursor = self.reader.raw.execute(sql, params)
+            try:
+                return cursor.fetchone()
+            finally:
+                cursor.close()  # ends the read at once: a later read sees later commits
         async with self._lock:
             assert self.conn is not None
             return self.conn.raw.execute(sql, params).fetchone()
@@ -230,13 +248,16 @@ class Database:
 
 class Transaction:
     """`async with db.transaction() as conn`: one member of a group commit (see the module's docstring).
-    A class rather than an asynccontextmanager: it is on the path of every write, and a generator's
-    send/throw cost more than the two calls."""
+    The member that opens the group needs no SAVEPOINT: when its body raises, it is still alone in the
+    group, and a ROLLBACK undoes it (so a group of one costs what a plain transaction does). A class
+    rather than an asynccontextmanager: it is on the path of every write, and a generator's send and
+    throw cost more than the two calls."""
 
-    __slots__ = ("db", "waiters")
+    __slots__ = ("db", "first", "waiters")
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.first = False
         self.waiters: list[asyncio.Future[None]] = []
 
     async def __aenter__(self) -> Connection:
@@ -249,8 +270,11 @@ class Transaction:
             if waiters is None:
                 conn.raw.execute("BEGIN IMMEDIATE")
                 waiters = db._waiters = []
-                asyncio.get_running_loop().call_soon(db._commit)
-            conn.raw.execute("SAVEPOINT member")
+                self.first = True
+                if db.grouped:
+                    asyncio.get_running_loop().call_soon(db._commit)
+            else:
+                conn.raw.execute("SAVEPOINT member")
         except BaseException:
             db._lock.release()
             raise
@@ -261,14 +285,17 @@ class Transaction:
         db = self.db
         try:
             if exc_type is not None:
-                db._undo_member()
+                db._undo_member(self.first)
                 return
-            assert db.conn is not None
-            db.conn.raw.execute("RELEASE member")
+            if not self.first:
+                assert db.conn is not None
+                db.conn.raw.execute("RELEASE member")
             done = asyncio.get_running_loop().create_future()
             self.waiters.append(done)
         finally:
             db._lock.release()
+        if not db.grouped:
+            db._commit()  # in memory: a group of one, committed now
         await done
 
 
