@@ -12,10 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Bytecode for the package, as a regular install has it: with PYTHONDONTWRITEBYTECODE set (common in
+# containers and CI) Python would otherwise compile every module again at each start.
+BYTECODE = $(BIN)/python -m compileall -q netspace_mock
+
 run: $(STAMP)
+	$(BYTECODE)
 	$(BIN)/netspace-mock serve $(ARGS)
 
 test: $(STAMP)
+	$(BYTECODE)
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
@@ -29,11 +35,13 @@ docs: $(STAMP)
 	$(BIN)/python tools/docs.py
 
 bench: $(STAMP)
+	$(BYTECODE)
 	$(BIN)/python bench/run.py $(ARGS)
 
 # `make bench`, then Prism and WireMock beside the catalog, in the same run and summary.
 # Needs node, npm and java: installs Prism and WireMock into bench/.peers/ on first use.
 bench-peers: $(STAMP)
+	$(BYTECODE)
 	$(BIN)/python bench/run.py --with-peers $(ARGS)
 
 clean:
