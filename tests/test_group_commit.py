@@ -197,3 +197,46 @@ async def test_close_commits_an_open_group(tmp_path):
     await task
     with sqlite3.connect(tmp_path / "close.db") as conn:
         assert conn.execute("SELECT k FROM t").fetchall() == [("last",)]
+
+
+async def test_a_body_that_awaits_still_runs_alone_and_the_commit_waits_for_it(db, witness):
+    """No body awaits today; the lock is the guard that keeps one that ever did from interleaving."""
+    order: list[str] = []
+
+    async def slow(key: str) -> None:
+        async with db.transaction() as conn:
+            order.append(f"{key} in")
+            await conn.execute("INSERT INTO t(k) VALUES (?)", (key,))
+            await asyncio.sleep(0.01)  # the scheduled COMMIT comes round meanwhile, and waits
+            assert witness() == [] or key == "b"  # nothing of this group is committed mid-body
+            order.append(f"{key} out")
+
+    await asyncio.gather(slow("a"), slow("b"))
+    assert order == ["a in", "a out", "b in", "b out"]
+    assert witness() == ["a", "b"]
+
+
+async def test_closing_during_a_body_fails_its_group_and_writes_nothing(tmp_path):
+    database = Database(str(tmp_path / "closing.db"))
+    await database.open()
+    database.conn.raw.execute("CREATE TABLE t (k TEXT)")
+    entered = asyncio.Event()
+
+    async def stuck() -> None:
+        async with database.transaction() as conn:
+            await conn.execute("INSERT INTO t(k) VALUES ('never')")
+            entered.set()
+            await asyncio.sleep(0.05)
+
+    async def waiting() -> None:
+        await entered.wait()
+        async with database.transaction() as conn:  # queued behind the running body
+            await conn.execute("INSERT INTO t(k) VALUES ('queued')")
+
+    tasks = [asyncio.create_task(stuck()), asyncio.create_task(waiting())]
+    await entered.wait()
+    await database.close()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(isinstance(r, Exception) for r in results), results
+    with sqlite3.connect(tmp_path / "closing.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0

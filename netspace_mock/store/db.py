@@ -134,6 +134,8 @@ class Database:
     async def close(self) -> None:
         if self.conn is not None:
             self._commit()
+            if self._waiters is not None:  # a body still running: closing rolls its group back
+                self._fail_group(sqlite3.OperationalError("the database was closed"))
             if self.reader is not None:
                 self.reader.raw.close()
                 self.reader = None
@@ -287,9 +289,15 @@ class Transaction:
             if exc_type is not None:
                 db._undo_member(self.first)
                 return
+            if db._waiters is not self.waiters:  # its group failed while the body ran (it awaited)
+                raise sqlite3.OperationalError("the transaction could not commit: its group failed")
             if not self.first:
                 assert db.conn is not None
-                db.conn.raw.execute("RELEASE member")
+                try:
+                    db.conn.raw.execute("RELEASE member")
+                except sqlite3.Error:
+                    db._undo_member(False)  # its statements must not be committed with the group
+                    raise
             done = asyncio.get_running_loop().create_future()
             self.waiters.append(done)
         finally:
