@@ -33,6 +33,10 @@ COLUMNS = (
     "demo_balance, created_at, expires_at"
 )
 SELECT_ONE = f"SELECT {COLUMNS} FROM sessions WHERE operator_id = ? AND session_id = ?"
+SELECT_BY_TOKEN = (
+    f"SELECT {', '.join('s.' + c for c in COLUMNS.split(', '))} FROM launch_tokens t "
+    "JOIN sessions s USING (operator_id, session_id) WHERE t.token = ?"
+)
 
 
 def _session(row) -> Session:
@@ -48,11 +52,7 @@ async def get(db: Database, operator_id: int, session_id: str) -> Session | None
 
 
 async def by_token(db: Database, token: str) -> Session | None:
-    row = await db.fetchone(
-        f"SELECT {', '.join('s.' + c for c in COLUMNS.split(', '))} FROM launch_tokens t "
-        "JOIN sessions s USING (operator_id, session_id) WHERE t.token = ?",
-        (token,),
-    )
+    row = await db.fetchone(SELECT_BY_TOKEN, (token,))
     return _session(row) if row else None
 
 
