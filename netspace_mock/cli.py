@@ -11,6 +11,7 @@ import shlex
 import signal
 import sys
 import time
+from collections.abc import Callable
 from typing import NoReturn
 
 from netspace_mock import __version__, signing
@@ -86,7 +87,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(settings: Settings) -> None:
+def event_loop(choice: str) -> tuple[Callable[[], asyncio.AbstractEventLoop] | None, str]:
+    """The loop factory for asyncio.Runner (None: asyncio's own) and its name, for the `event_loop`
+    setting. uvloop runs the same asyncio code on a loop written in C: about 11% fewer instructions per
+    signed launch and 14% per catalog request (docs/performance.md). Without it (it is not built for
+    Windows, for one), `auto` serves on asyncio's loop and an explicit `uvloop` is refused."""
+    if choice == "asyncio":
+        return None, "asyncio"
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            from netspace_mock.server import CannotServe
+
+            raise CannotServe(
+                "event_loop is uvloop, but uvloop is not installed: pip install uvloop, "
+                "or set --event-loop asyncio (or auto)"
+            ) from None
+        return None, "asyncio"
+    return uvloop.new_event_loop, f"uvloop {uvloop.__version__}"
+
+
+async def _serve(settings: Settings, loop_name: str = "asyncio") -> None:
     from netspace_mock import logs
     from netspace_mock.server import start
 
@@ -101,7 +123,7 @@ async def _serve(settings: Settings) -> None:
     print(
         f"netspace-mock {__version__} serving on {url}\n"
         f"  API key     {settings.api_key}\n  Secret key  {_shown_secret(settings)}\n"
-        f"  Database    {settings.db}\n  Webhook     {settings.webhook_url or url + '/operator/webhook (reference wallet)'}\n"
+        f"  Database    {settings.db}\n  Event loop  {loop_name}\n  Webhook     {settings.webhook_url or url + '/operator/webhook (reference wallet)'}\n"
         f"  Try: netspace-mock sign GET /api/games/featured",
         flush=True,
     )
@@ -175,8 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         from netspace_mock.server import CannotServe
 
         try:
-            with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(_serve(settings))
+            loop_factory, loop_name = event_loop(settings.event_loop)
+            with (
+                contextlib.suppress(KeyboardInterrupt),
+                asyncio.Runner(loop_factory=loop_factory) as runner,
+            ):
+                runner.run(_serve(settings, loop_name))
         except CannotServe as exc:
             print(f"netspace-mock: {exc}", file=sys.stderr)
             return 1

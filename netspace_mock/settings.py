@@ -36,6 +36,12 @@ class Settings:
     )
     seed: int | None = _opt(None, "seed for ids and randomness, so a run repeats exactly")
     log_format: str = _opt("text", "log line format", choices=("text", "json"))
+    event_loop: str = _opt(
+        "auto",
+        "event loop of `serve`; `auto`: uvloop (asyncio's loop, in C) when it is installed, "
+        "else the standard library's",
+        choices=("auto", "uvloop", "asyncio"),
+    )
     timestamp_tolerance: int = _opt(300, "accepted |now − X-Timestamp|, in seconds", group="signing")
     signature_path: str = _opt(
         "either",

@@ -294,6 +294,56 @@ def test_port_from_env_and_flag_overrides_it(serve, tmp_path, unused_tcp_port_fa
     assert again.stop()[0] == 0
 
 
+def _banner_loop(server: Server) -> str:
+    """The banner's `Event loop` line. The banner is printed and flushed at once, so its lines after
+    the first (which Server has read) are all there already."""
+    for _ in range(8):
+        line = server.proc.stdout.readline()
+        if line.strip().startswith("Event loop"):
+            return line.split("Event loop", 1)[1].strip()
+    raise AssertionError("no Event loop line in the banner")
+
+
+@pytest.mark.parametrize("choice", ["asyncio", "uvloop", "auto"])
+def test_serve_runs_on_the_event_loop_it_is_given_and_names_it(serve, tmp_path, choice):
+    uvloop = pytest.importorskip("uvloop") if choice != "asyncio" else None
+    server = serve("--port", "0", "--db", str(tmp_path / f"{choice}.db"), "--event-loop", choice)
+    assert _banner_loop(server) == ("asyncio" if uvloop is None else f"uvloop {uvloop.__version__}")
+    server.wait_healthy()
+    body = json.dumps({"session_id": "loop-1", "player_id": "p", "game_id": "lotterix", "currency": "USD"})
+    assert server.request("POST", "/api/game/launch", body)[0] == 200
+    # A sandbox round: the mock calls its reference wallet over HTTP on the same loop, twice.
+    status, answer = server.request(
+        "POST", "/api/sandbox/game/bet", json.dumps({"session_id": "loop-1", "amount": 1})
+    )
+    assert status == 200 and answer["round"]["status"] == "settled", answer
+    code, out, err = server.stop()
+    assert code == 0, err
+    assert "Traceback" not in err
+
+
+def test_without_uvloop_auto_serves_on_asyncio_and_uvloop_is_refused(serve, tmp_path):
+    # A `uvloop` that cannot be imported, first on the path: as on a machine where it is not installed.
+    missing = tmp_path / "no-uvloop"
+    (missing / "uvloop").mkdir(parents=True)
+    (missing / "uvloop" / "__init__.py").write_text("raise ImportError('uvloop is not here')\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(missing), os.environ.get("PYTHONPATH", "")])}
+    server = serve("--port", "0", "--db", str(tmp_path / "auto.db"), **env)
+    assert _banner_loop(server) == "asyncio"
+    server.wait_healthy()
+    assert server.stop()[0] == 0
+
+    done = cli(
+        "serve", "--port", "0", "--db", str(tmp_path / "never.db"), "--event-loop", "uvloop",
+        env=clean_env(**env), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "event_loop is uvloop, but uvloop is not installed" in done.stderr
+    assert "--event-loop asyncio" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "never.db").exists()
+
+
 def test_invalid_env_port_exits_with_a_clear_message(tmp_path):
     done = cli(
         "serve", "--db", str(tmp_path / "never.db"), env=clean_env(NETSPACE_MOCK_PORT="abc"), cwd=tmp_path
