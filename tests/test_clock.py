@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pytest
@@ -97,6 +98,21 @@ def test_unseeded_ids_use_the_pool_and_seeded_ids_repeat():
     assert isinstance(Ids().rng, PooledSystemRandom)
     assert Ids(7).hex(40) == Ids(7).hex(40)
     assert Ids().hex(40) != Ids().hex(40)
+    # A seed makes the sequence it made before the pooled ids took their own path.
+    assert Ids(7).hex(8) == f"{random.Random(7).getrandbits(32):08x}"
+
+
+def test_pooled_hex_digits_have_the_length_asked_for_and_every_digit():
+    rng = PooledSystemRandom()
+    for length in (0, 1, 7, 28, 40, 2 * PooledSystemRandom.POOL_BYTES + 3):
+        digits = rng.hex_digits(length)
+        assert len(digits) == length and set(digits) <= set("0123456789abcdef")
+    odd = [rng.hex_digits(1) for _ in range(800)]  # the last digit of an odd length is drawn too
+    assert set(odd) == set("0123456789abcdef")
+    ids = Ids()
+    assert len({ids.hex(28) for _ in range(3 * PooledSystemRandom.POOL_BYTES // 14)}) == (
+        3 * PooledSystemRandom.POOL_BYTES // 14
+    )  # across refills, never a repeat
 
 
 def test_long_ids_start_in_the_order_they_are_made_and_stay_random_after():
