@@ -22,6 +22,7 @@ async def db(tmp_path):
     assert database.conn is not None
     database.conn.raw.executescript(
         "CREATE TABLE t (k TEXT PRIMARY KEY);"
+        "CREATE TABLE seen (k TEXT PRIMARY KEY, at TEXT NOT NULL);"
         "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
         "CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);"
     )
@@ -240,3 +241,117 @@ async def test_closing_during_a_body_fails_its_group_and_writes_nothing(tmp_path
     assert all(isinstance(r, Exception) for r in results), results
     with sqlite3.connect(tmp_path / "closing.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
+
+
+# --- transaction(defers=True): a savepoint only before a second write, statements run with the COMMIT
+
+SEEN = "INSERT INTO seen(k, at) VALUES (?, ?) ON CONFLICT DO UPDATE SET at = MAX(at, excluded.at)"
+
+
+async def relaunch(db: Database, key: str, seen: str, *, second: bool = False, fail: str = "") -> None:
+    """The shape of a launch: one write (and a savepoint before a second one), a deferred last visit."""
+    async with db.transaction(defers=True) as conn:
+        if second:
+            db.savepoint()
+            conn.raw.execute("INSERT INTO t(k) VALUES (?)", (key + "-first",))
+        conn.raw.execute("INSERT INTO t(k) VALUES (?)", (key,))
+        db.later(SEEN, "player", ("player", seen))
+        if fail:
+            raise ValueError(fail)
+
+
+async def test_deferred_statements_run_once_per_key_with_the_commit(db, witness, statements):
+    await asyncio.gather(*(relaunch(db, f"k{i:02d}", f"2026-12-01T00:00:{i:02d}") for i in range(20)))
+    assert witness() == [f"k{i:02d}" for i in range(20)]
+    assert witness("SELECT at FROM seen") == ["2026-12-01T00:00:19"]
+    assert sum(s.startswith("INSERT INTO seen") for s in statements) == 1  # one row for 20 members
+    assert statements.count("COMMIT") == 1
+    assert "SAVEPOINT member" not in statements  # one write each: no savepoint
+    assert statements.index("COMMIT") > max(i for i, s in enumerate(statements) if "INTO seen" in s)
+
+
+async def test_a_member_without_savepoint_whose_only_write_fails_leaves_the_others(db, witness):
+    await insert(db, "taken")
+    results = await asyncio.gather(
+        relaunch(db, "a", "2026-12-01T00:00:01"),
+        relaunch(db, "taken", "2026-12-01T00:00:09"),  # its one INSERT fails: SQLite undoes it
+        relaunch(db, "b", "2026-12-01T00:00:02"),
+        return_exceptions=True,
+    )
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert witness() == ["a", "b", "taken"]
+    assert witness("SELECT at FROM seen") == ["2026-12-01T00:00:02"]  # the failed one deferred nothing
+
+
+async def test_a_member_with_its_savepoint_undoes_only_itself(db, witness):
+    results = await asyncio.gather(
+        relaunch(db, "a", "2026-12-01T00:00:01"),
+        relaunch(db, "b", "2026-12-01T00:00:05", second=True, fail="after two writes"),
+        relaunch(db, "c", "2026-12-01T00:00:02", second=True),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], ValueError) and results[0] is None and results[2] is None
+    assert witness() == ["a", "c", "c-first"]
+    assert witness("SELECT at FROM seen") == ["2026-12-01T00:00:02"]
+
+
+async def test_a_member_that_raises_after_a_write_without_savepoint_fails_its_whole_group(db, witness):
+    results = await asyncio.gather(
+        relaunch(db, "a", "2026-12-01T00:00:01"),
+        relaunch(db, "b", "2026-12-01T00:00:02", fail="raised after its write"),  # broke the rule
+        relaunch(db, "c", "2026-12-01T00:00:03"),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], ValueError)
+    assert isinstance(results[0], sqlite3.OperationalError)  # its group was undone with b
+    assert results[2] is None  # c came after and opened a group of its own
+    assert witness() == ["c"] and witness("SELECT at FROM seen") == ["2026-12-01T00:00:03"]
+
+
+async def test_any_other_member_runs_the_deferred_statements_before_its_own(db, witness, statements):
+    async def reset() -> None:  # as a sandbox reset: it must find, and delete, what came before it
+        async with db.transaction() as conn:
+            conn.raw.execute("DELETE FROM seen")
+
+    await asyncio.gather(
+        relaunch(db, "a", "2026-12-01T00:00:01"),
+        relaunch(db, "b", "2026-12-01T00:00:02"),
+        reset(),
+        relaunch(db, "c", "2026-12-01T00:00:03"),
+    )
+    assert witness("SELECT at FROM seen") == ["2026-12-01T00:00:03"]  # a and b's deleted, c's kept
+    ran = [s for s in statements if "INTO seen" in s or s.startswith(("DELETE", "COMMIT"))]
+    assert [s.split()[0] for s in ran] == ["INSERT", "DELETE", "INSERT", "COMMIT"]
+
+
+async def test_deferred_statements_that_fail_fail_the_group(db, witness):
+    async def bad_later() -> None:
+        async with db.transaction(defers=True) as conn:
+            conn.raw.execute("INSERT INTO t(k) VALUES ('x')")
+            db.later("INSERT INTO seen(k, at) VALUES (?, NULL)", "bad", ("bad",))  # NOT NULL: fails
+
+    results = await asyncio.gather(bad_later(), insert(db, "y"), return_exceptions=True)
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results)  # y ran the deferred first
+    assert witness() == []
+    results = await asyncio.gather(
+        bad_later(), relaunch(db, "z", "2026-12-01T00:00:01"), return_exceptions=True
+    )
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results)  # now at the COMMIT
+    assert witness() == [] and witness("SELECT k FROM seen") == []
+
+
+async def test_deferring_in_memory_runs_them_with_each_commit(statements_of_memory):
+    db, seen = statements_of_memory
+    db.conn.raw.execute("CREATE TABLE seen (k TEXT PRIMARY KEY, at TEXT NOT NULL)")
+    await asyncio.gather(*(relaunch(db, f"m{i}", f"2026-12-01T00:00:0{i}") for i in range(3)))
+    assert [r[0] for r in db.conn.raw.execute("SELECT at FROM seen")] == ["2026-12-01T00:00:02"]
+    assert seen.count("COMMIT") == 3
+
+
+async def test_savepoint_and_later_belong_to_a_deferring_body(db):
+    async with db.transaction():
+        with pytest.raises(AssertionError):
+            db.later(SEEN, "k", ("k", "t"))
+        with pytest.raises(AssertionError):
+            db.savepoint()

@@ -21,6 +21,12 @@ connection, which in WAL mode sees only what is committed: they never see a grou
 `COMMIT`, and they stand or fall together. A database in memory (`:memory:`) has no WAL to write and no
 second connection to the same data: there each transaction commits on its own, and reads use the one
 connection.
+
+A launch, the busiest write, goes further (`transaction(defers=True)`): a member of that kind opens its
+SAVEPOINT only when it is about to make a second write (`savepoint()`), and its player's last visit is
+written once per group, just before the `COMMIT` (`later()`), however many launches of that player the
+group holds. Every other member runs what was deferred before its own first statement, so no statement
+ever runs out of its order against another member's.
 """
 
 from __future__ import annotations
@@ -115,6 +121,8 @@ class Database:
         self.grouped = path not in ("", ":memory:")  # a file: group commit and a reading connection
         self._lock = asyncio.Lock()
         self._waiters: list[asyncio.Future[None]] | None = None  # the open group's members, or None
+        self._later: dict[tuple[str, Any], Any] = {}  # the open group's deferred statements (later())
+        self._member: Transaction | None = None  # the member whose body is running
 
     def _connect(self, *pragmas: str) -> Connection:
         raw = sqlite3.connect(self.path, isolation_level=None, cached_statements=STATEMENT_CACHE)
@@ -167,11 +175,47 @@ class Database:
             boot = cur.lastrowid
         return boot
 
-    def transaction(self) -> Transaction:
+    def transaction(self, *, defers: bool = False) -> Transaction:
         """A transaction in the open group (opening one when there is none): its statements, or none of
         them when the body raises. It leaves once the group's `COMMIT` has succeeded; nothing is ever
-        half-written, and nothing is acted on before it is committed."""
-        return Transaction(self)
+        half-written, and nothing is acted on before it is committed.
+
+        With `defers`, the body calls `savepoint()` before its second write (a body that makes one write
+        needs none: SQLite undoes a statement that fails) and may hand statements to `later()`. Such a
+        body must not raise after a write without its savepoint: if it did, its whole group would fail
+        rather than keep half of it."""
+        return Transaction(self, defers)
+
+    def savepoint(self) -> None:
+        """Before the second write of a `transaction(defers=True)` body: from here on, a body that raises
+        undoes only its own statements."""
+        member = self._member
+        assert member is not None and member.defers, "savepoint() is for a transaction(defers=True) body"
+        if not member.first and not member.saved:
+            assert self.conn is not None
+            self.conn.raw.execute("SAVEPOINT member")
+            member.saved = True
+
+    def later(self, sql: str, key: Any, params: tuple) -> None:
+        """Run `sql` with `params` just before the group's COMMIT instead of now, once per `key` (the last
+        params given for a key win), if this transaction's body succeeds. For statements whose order
+        does not matter among themselves (`last_seen_at = MAX(...)`), in a `transaction(defers=True)`
+        body; any other member runs them before its own statements."""
+        member = self._member
+        assert member is not None and member.defers, "later() is for a transaction(defers=True) body"
+        if member.later is None:
+            member.later = {}
+        member.later[(sql, key)] = params
+
+    def _run_later(self) -> None:
+        """The open group's deferred statements, now: part of the group, in no member's savepoint."""
+        pending, self._later = self._later, {}
+        by_sql: dict[str, list[Any]] = {}
+        for (sql, _), params in pending.items():
+            by_sql.setdefault(sql, []).append(params)
+        assert self.conn is not None
+        for sql, rows in by_sql.items():
+            self.conn.raw.executemany(sql, rows)
 
     def _undo_member(self, first: bool) -> None:
         """Undo the statements of the member whose body raised: all of the transaction for the member
@@ -181,7 +225,7 @@ class Database:
         raw = self.conn.raw
         try:
             if first:
-                self._waiters = None
+                self._waiters, self._later = None, {}
                 raw.execute("ROLLBACK")
                 return
             raw.execute("ROLLBACK TO member")
@@ -201,6 +245,8 @@ class Database:
             asyncio.get_running_loop().call_soon(self._commit)
             return
         try:
+            if self._later:
+                self._run_later()
             self.conn.raw.execute("COMMIT")
         except sqlite3.Error as exc:
             if self.conn.raw.in_transaction:
@@ -214,7 +260,7 @@ class Database:
                 waiter.set_result(None)
 
     def _fail_group(self, exc: sqlite3.Error) -> None:
-        waiters, self._waiters = self._waiters or [], None
+        waiters, self._waiters, self._later = self._waiters or [], None, {}
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_exception(sqlite3.OperationalError(f"the transaction could not commit: {exc}"))
@@ -255,11 +301,15 @@ class Transaction:
     rather than an asynccontextmanager: it is on the path of every write, and a generator's send and
     throw cost more than the two calls."""
 
-    __slots__ = ("db", "first", "waiters")
+    __slots__ = ("db", "defers", "first", "saved", "changes", "later", "waiters")
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, defers: bool = False) -> None:
         self.db = db
+        self.defers = defers  # see Database.transaction
         self.first = False
+        self.saved = False  # its SAVEPOINT is open
+        self.changes = 0  # the connection's total_changes when its body began (defers)
+        self.later: dict[tuple[str, Any], Any] | None = None
         self.waiters: list[asyncio.Future[None]] = []
 
     async def __aenter__(self) -> Connection:
@@ -276,28 +326,41 @@ class Transaction:
                 if db.grouped:
                     asyncio.get_running_loop().call_soon(db._commit)
             else:
-                conn.raw.execute("SAVEPOINT member")
+                if db._later and not self.defers:
+                    self._run_earlier_later()  # in their order: before any statement of this member
+                if self.defers:
+                    self.changes = conn.raw.total_changes
+                else:
+                    conn.raw.execute("SAVEPOINT member")
+                    self.saved = True
         except BaseException:
             db._lock.release()
             raise
         self.waiters = waiters
+        db._member = self
         return conn
 
     async def __aexit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         db = self.db
+        db._member = None
         try:
             if exc_type is not None:
-                db._undo_member(self.first)
+                if self.first or self.saved:
+                    db._undo_member(self.first)
+                else:
+                    self._undo_unsaved()
                 return
             if db._waiters is not self.waiters:  # its group failed while the body ran (it awaited)
                 raise sqlite3.OperationalError("the transaction could not commit: its group failed")
-            if not self.first:
+            if self.saved:
                 assert db.conn is not None
                 try:
                     db.conn.raw.execute("RELEASE member")
                 except sqlite3.Error:
                     db._undo_member(False)  # its statements must not be committed with the group
                     raise
+            if self.later:
+                db._later.update(self.later)
             done = asyncio.get_running_loop().create_future()
             self.waiters.append(done)
         finally:
@@ -305,6 +368,34 @@ class Transaction:
         if not db.grouped:
             db._commit()  # in memory: a group of one, committed now
         await done
+
+    def _run_earlier_later(self) -> None:
+        """The statements earlier members deferred, before this member's own; if they fail, the group
+        they belong to fails."""
+        db = self.db
+        try:
+            db._run_later()
+        except sqlite3.Error as exc:
+            assert db.conn is not None
+            if db.conn.raw.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.conn.raw.execute("ROLLBACK")
+            db._fail_group(exc)
+            raise sqlite3.OperationalError(f"the transaction could not begin: {exc}") from None
+
+    def _undo_unsaved(self) -> None:
+        """The body of a later member without a SAVEPOINT raised (a `defers` one before its second
+        write). If it changed nothing (a failed statement is undone by SQLite itself), there is nothing
+        to undo; if it did, only the whole group can be undone, so the group fails."""
+        db = self.db
+        assert db.conn is not None
+        raw = db.conn.raw
+        if raw.in_transaction and raw.total_changes == self.changes:
+            return
+        if raw.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                raw.execute("ROLLBACK")
+        db._fail_group(sqlite3.OperationalError("a member raised after a write without its savepoint"))
 
 
 def row_values(record: Any) -> dict[str, Any]:

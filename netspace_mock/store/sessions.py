@@ -39,6 +39,13 @@ SELECT_BY_TOKEN = (
 )
 
 
+# The player's first and last visit; MAX, as a relaunch's is written with its group's COMMIT (db.later).
+SEEN_PLAYER = (
+    "INSERT INTO players(operator_id, player_id, first_seen_at, last_seen_at) VALUES (?,?,?,?) "
+    "ON CONFLICT DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at)"
+)
+
+
 def _session(row) -> Session:
     session = Session(*row)
     if session.demo_balance is not None:
@@ -66,9 +73,11 @@ async def create_or_relaunch(
     concurrent launches of one session_id cannot both create it. A launch is the platform's busiest
     write, so it writes only what changes: a relaunch updates the session only when the game, language,
     return_url or client_ip is new, and its player's currency was recorded when the session was created
-    (the two are deleted together, by a sandbox reset).
+    (the two are deleted together, by a sandbox reset). A relaunch's only other write is its token, so
+    it needs no savepoint, and the player's last visit is written once for all the launches of that
+    player that commit together (db.transaction(defers=True)).
     """
-    async with db.transaction() as conn:
+    async with db.transaction(defers=True) as conn:
         raw = conn.raw
         key = (session.operator_id, session.session_id)
         row = raw.execute(SELECT_ONE, key).fetchone()
@@ -84,6 +93,7 @@ async def create_or_relaunch(
                 session.client_ip or stored.client_ip,
             )
             if changed != (stored.game_id, stored.language, stored.return_url, stored.client_ip):
+                db.savepoint()  # two writes: this one and the token
                 raw.execute(
                     "UPDATE sessions SET game_id = ?, language = ?, return_url = ?, client_ip = ? "
                     "WHERE operator_id = ? AND session_id = ?",
@@ -95,6 +105,7 @@ async def create_or_relaunch(
                 )
         else:
             stored = session
+            db.savepoint()
             raw.execute(
                 f"INSERT INTO sessions({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -112,16 +123,15 @@ async def create_or_relaunch(
                 ),
             )
         if stored.kind != "demo":
-            raw.execute(
-                "INSERT INTO players(operator_id, player_id, first_seen_at, last_seen_at) VALUES (?,?,?,?) "
-                "ON CONFLICT DO UPDATE SET last_seen_at = excluded.last_seen_at",
-                (stored.operator_id, stored.player_id, seen_at, seen_at),
-            )
+            player = (stored.operator_id, stored.player_id)
             if row is None:
+                raw.execute(SEEN_PLAYER, (*player, seen_at, seen_at))
                 raw.execute(
                     "INSERT OR IGNORE INTO player_currencies(operator_id, player_id, currency) VALUES (?,?,?)",
-                    (stored.operator_id, stored.player_id, stored.currency),
+                    (*player, stored.currency),
                 )
+            else:  # once per group for all its launches of this player, just before the COMMIT
+                db.later(SEEN_PLAYER, player, (*player, seen_at, seen_at))
         raw.execute(
             "INSERT INTO launch_tokens(token, operator_id, session_id, created_at) VALUES (?,?,?,?)",
             (token, *key, session.created_at),
