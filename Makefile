@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fixtures docs bench bench-peers clean
+.PHONY: run test lint fixtures docs bench bench-peers bench-instructions clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ bench: $(STAMP)
 bench-peers: $(STAMP)
 	$(BYTECODE)
 	$(BIN)/python bench/run.py --with-peers $(ARGS)
+
+# Instructions per request under valgrind's callgrind (repeatable to about 0.2%, for A/B comparisons
+# on a noisy machine; not the targets). Needs valgrind.
+bench-instructions: $(STAMP)
+	$(BYTECODE)
+	$(BIN)/python bench/instructions.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
