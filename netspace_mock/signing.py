@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 HEADER_KEY = "X-API-Key"
 HEADER_TIMESTAMP = "X-Timestamp"
@@ -23,7 +24,7 @@ def string_to_sign(timestamp: str, method: str, path: str, body: bytes | str = b
 
 
 def sign(secret: str, timestamp: str, method: str, path: str, body: bytes | str = b"") -> str:
-    return _mac(secret, string_to_sign(timestamp, method, path, body)).hexdigest()
+    return _mac(secret, string_to_sign(timestamp, method, path, body)).hex()
 
 
 def headers(
@@ -40,29 +41,33 @@ def headers(
 HEX_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
-# CPython's own SHA-256 (its _sha2 module, _sha256 before 3.12), when there is one: for the short
-# messages signed here it is faster than OpenSSL's behind hashlib.sha256 (catalog under wrk: about 5 us
-# less per request in the server). Any SHA-256 gives the same HMAC; other Pythons use hashlib's.
-try:
-    from _sha2 import sha256 as _sha256_builtin
-except ImportError:
-    try:
-        from _sha256 import sha256 as _sha256_builtin
-    except ImportError:
-        _sha256_builtin = hashlib.sha256
+BLOCK = 64  # SHA-256's block size in bytes, which HMAC pads the key to (RFC 2104)
+_IPAD = bytes(x ^ 0x36 for x in range(256))  # translation tables: each key byte XOR 0x36, XOR 0x5C
+_OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
 @functools.lru_cache(maxsize=1024)
-def _keyed(secret: str) -> hmac.HMAC:
-    """An HMAC-SHA256 keyed with `secret` and fed nothing yet: copied for every message, so the key's
-    two padded blocks are hashed once per secret, not once per request."""
-    return hmac.new(secret.encode("utf-8"), digestmod=_sha256_builtin)
+def _keyed(secret: str) -> tuple[Any, Any]:
+    """HMAC-SHA256 keyed with `secret`, as RFC 2104 builds it (and the hmac module does): two SHA-256
+    states that have taken the key's inner and outer padded blocks, copied for every message. So the key
+    is hashed once per secret, and a message costs two copies, two updates and two digests, without the
+    hmac module's HMAC object: 1.2 against 2.4 us a signature (timeit; OpenSSL's SHA-256 copies faster
+    than CPython's own here, which the HMAC object used to need)."""
+    key = secret.encode("utf-8")
+    if len(key) > BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(BLOCK, b"\0")
+    return hashlib.sha256(key.translate(_IPAD)), hashlib.sha256(key.translate(_OPAD))
 
 
-def _mac(secret: str, message: bytes) -> hmac.HMAC:
-    mac = _keyed(secret).copy()
-    mac.update(message)
-    return mac
+def _mac(secret: str, message: bytes) -> bytes:
+    """The HMAC-SHA256 of `message` under `secret`: 32 bytes."""
+    inner, outer = _keyed(secret)
+    inner = inner.copy()
+    inner.update(message)
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.digest()
 
 
 def signature_matches(secret: str, given: str, message: bytes) -> bool:
@@ -71,7 +76,7 @@ def signature_matches(secret: str, given: str, message: bytes) -> bool:
     given = given.strip()
     if not HEX_SIGNATURE.fullmatch(given):
         return False
-    return hmac.compare_digest(_mac(secret, message).digest(), bytes.fromhex(given))
+    return hmac.compare_digest(_mac(secret, message), bytes.fromhex(given))
 
 
 @dataclass(frozen=True)

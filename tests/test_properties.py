@@ -7,6 +7,8 @@ with a fresh player per example.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 from collections import defaultdict
 from decimal import Decimal
@@ -53,6 +55,17 @@ def test_sign_then_verify_round_trips(secret, ts, method, path, body, mode):
     assert _verifies(secret, ts, method, path, body, signature, mode)
     # The headers helper signs the same string.
     assert signing.headers("k", secret, ts, method, path, body)["X-Signature"] == signature
+
+
+@SIGNING
+@given(secret=st.text(max_size=200), ts=TIMESTAMPS, method=METHODS, path=PATHS, body=BODIES)
+def test_the_signature_is_the_standard_librarys_hmac_sha256(secret, ts, method, path, body):
+    # signing builds HMAC from two SHA-256 states of its own (RFC 2104): keys shorter and longer than
+    # the 64-byte block (a longer one is hashed first), empty and non-ASCII ones, against hmac.new.
+    message = signing.string_to_sign(ts, method, path, body)
+    expected = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    assert signing.sign(secret, ts, method, path, body) == expected
+    assert signing.signature_matches(secret, expected.upper(), message)
 
 
 @SIGNING
