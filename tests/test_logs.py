@@ -45,6 +45,21 @@ def test_the_text_line_is_what_logging_formatter_writes(created):
     )
 
 
+def test_a_line_from_its_parts_is_what_logging_formatter_writes_at_any_moment():
+    """line_at keeps the part before the message for one millisecond, level and logger: lines in the
+    same millisecond, across its boundaries and the second's, and for another level or logger each
+    match logging.Formatter's, in any order."""
+    reference = logging.Formatter(logs.TEXT_FORMAT)
+    ours = logs.SecondCachedFormatter(logs.TEXT_FORMAT)
+    moments = [1_796_000_000.0, 1_796_000_000.0004, 1_796_000_000.0009, 1_796_000_000.001, 1_796_000_000.999,
+               1_796_000_000.9999, 1_796_000_001.0, 1_796_000_000.0004, 1_796_086_400.5]  # fmt: skip
+    for created in moments:
+        for level, name in (("INFO", "netspace_mock.requests"), ("WARNING", "netspace_mock.webhooks")):
+            record = logging.LogRecord(name, logging.getLevelName(level), __file__, 1, "m %s", ("é",), None)
+            record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
+            assert ours.line_at(created, level, name, "m é", {}) == reference.format(record)
+
+
 def test_the_json_line_is_the_same_for_either_record():
     formatter = logs.JsonFormatter()
     standard = json.loads(formatter.format(standard_record(1_796_000_000.5)))
