@@ -231,10 +231,7 @@ class Database:
             raw.execute("ROLLBACK TO member")
             raw.execute("RELEASE member")
         except sqlite3.Error as exc:
-            if raw.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    raw.execute("ROLLBACK")
-            self._fail_group(exc)
+            self._abort_group(exc)
 
     def _commit(self) -> None:
         """COMMIT the open group and let its members go on (or raise in each, when it failed)."""
@@ -249,15 +246,20 @@ class Database:
                 self._run_later()
             self.conn.raw.execute("COMMIT")
         except sqlite3.Error as exc:
-            if self.conn.raw.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self.conn.raw.execute("ROLLBACK")
-            self._fail_group(exc)
+            self._abort_group(exc)
             return
         self._waiters = None
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _abort_group(self, exc: sqlite3.Error) -> None:
+        """Roll the open group back (unless SQLite already has) and fail every member with `exc`."""
+        assert self.conn is not None
+        if self.conn.raw.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.raw.execute("ROLLBACK")
+        self._fail_group(exc)
 
     def _fail_group(self, exc: sqlite3.Error) -> None:
         waiters, self._waiters, self._later = self._waiters or [], None, {}
@@ -376,11 +378,7 @@ class Transaction:
         try:
             db._run_later()
         except sqlite3.Error as exc:
-            assert db.conn is not None
-            if db.conn.raw.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    db.conn.raw.execute("ROLLBACK")
-            db._fail_group(exc)
+            db._abort_group(exc)
             raise sqlite3.OperationalError(f"the transaction could not begin: {exc}") from None
 
     def _undo_unsaved(self) -> None:
@@ -392,10 +390,7 @@ class Transaction:
         raw = db.conn.raw
         if raw.in_transaction and raw.total_changes == self.changes:
             return
-        if raw.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                raw.execute("ROLLBACK")
-        db._fail_group(sqlite3.OperationalError("a member raised after a write without its savepoint"))
+        db._abort_group(sqlite3.OperationalError("a member raised after a write without its savepoint"))
 
 
 def row_values(record: Any) -> dict[str, Any]:
