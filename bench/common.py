@@ -121,6 +121,17 @@ def mock_argv(port: int, db: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "netspace_mock", "serve", "--port", str(port), "--db", str(db), *extra]
 
 
+def bare_argv(
+    port: int, path: str, body_file: Path, method: str, content_type: str = "application/json"
+) -> list[str]:
+    """The command that serves the ceiling (bare_server.py): `method` `path` answered with the bytes of
+    `body_file`, on `port`."""
+    return [
+        sys.executable, str(BENCH_DIR / "bare_server.py"), str(port), path, str(body_file), content_type,
+        "--method", method,
+    ]  # fmt: skip
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((LOOPBACK, 0))
@@ -894,8 +905,8 @@ async def serve_mock_and_ceiling(
     body_file = workdir / "body.bin"
     body_file.write_bytes(answer)
     port = free_port()
-    argv = [sys.executable, str(BENCH_DIR / "bare_server.py"), str(port), path, str(body_file), content_type]
-    ceiling = ServerProcess("ceiling", [*argv, "--method", method], port, cores, workdir / "bare.log")
+    argv = bare_argv(port, path, body_file, method, content_type)
+    ceiling = ServerProcess("ceiling", argv, port, cores, workdir / "bare.log")
     servers.append(ceiling)
     await ceiling.wait_healthy()
     status, _, same = await fetch(ceiling.base_url + path, make_headers(), method=method, body=body)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import shutil
 import subprocess
@@ -31,11 +30,11 @@ import aiohttp
 import catalog
 import launch
 from common import (
-    BENCH_DIR,
     Cores,
     RawConnection,
     ServerProcess,
     add_report_options,
+    bare_argv,
     environment,
     fetch,
     free_port,
@@ -48,6 +47,7 @@ from common import (
     summary_row,
     utc_stamp,
 )
+from rounds import BET, post
 
 NAME = "instructions"
 REQUESTS = 1600
@@ -97,21 +97,13 @@ async def requests(server: ServerProcess, method: str, path: str, body: bytes, c
 
 
 async def rounds(server: ServerProcess, count: int, sessions: list[str]) -> None:
-    async def post(session: aiohttp.ClientSession, path: str, payload: dict) -> dict:
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        async with session.post(
-            server.base_url + path, data=body, headers=signed_headers("POST", path, body)
-        ) as response:
-            answer = await response.json()
-            if response.status != 200:
-                raise RuntimeError(f"{path} answered {response.status}: {answer}")
-            return answer
-
     async def play(session: aiohttp.ClientSession, session_id: str) -> None:
         for _ in range(count // len(sessions)):
-            answer = await post(session, "/api/sandbox/game/bet", {"session_id": session_id, "amount": 0.1})
-            if answer["round"]["status"] != "settled":
-                raise RuntimeError(f"a round did not settle: {answer['round']}")
+            status, answer = await post(
+                session, server.base_url, BET, {"session_id": session_id, "amount": 0.1}
+            )
+            if status != 200 or answer["round"]["status"] != "settled":
+                raise RuntimeError(f"a round did not settle: {status} {answer}")
 
     connector = aiohttp.TCPConnector(limit=len(sessions))
     timeout = aiohttp.ClientTimeout(total=600)
@@ -166,22 +158,8 @@ async def measure(workdir: Path, cores: Cores) -> dict:
             f"mock-{route}", mock_argv(port, workdir / f"{route}.db"), port, workdir, cores, send, REQUESTS
         )
         port = free_port()
-        bare = [
-            sys.executable,
-            str(BENCH_DIR / "bare_server.py"),
-            str(port),
-            path,
-            str(workdir / f"{route}.body"),
-        ]
-        ceiling = await count_per_unit(
-            f"ceiling-{route}",
-            [*bare, content_type, "--method", method],
-            port,
-            workdir,
-            cores,
-            send,
-            REQUESTS,
-        )
+        bare = bare_argv(port, path, workdir / f"{route}.body", method, content_type)
+        ceiling = await count_per_unit(f"ceiling-{route}", bare, port, workdir, cores, send, REQUESTS)
         results[route] = {
             "mock_per_request": mock,
             "ceiling_per_request": ceiling,
@@ -198,14 +176,9 @@ async def measure(workdir: Path, cores: Cores) -> dict:
         async with aiohttp.ClientSession() as session:
             for i, sid in enumerate(sessions):
                 payload = {"session_id": sid, "player_id": f"p-{i}", "game_id": "lotterix", "currency": "USD"}
-                data = json.dumps(payload, separators=(",", ":")).encode()
-                async with session.post(
-                    server.base_url + launch.PATH,
-                    data=data,
-                    headers=signed_headers("POST", launch.PATH, data),
-                ) as response:
-                    if response.status != 200:
-                        raise RuntimeError(f"launch answered {response.status}")
+                status, answer = await post(session, server.base_url, launch.PATH, payload)
+                if status != 200:
+                    raise RuntimeError(f"launch answered {status}: {answer}")
 
     port = free_port()
     per_round = await count_per_unit(

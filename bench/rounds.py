@@ -17,13 +17,13 @@ from pathlib import Path
 
 import aiohttp
 from common import (
-    BENCH_DIR,
     Cores,
     LoadSample,
     LoadSpec,
     ServerProcess,
     add_client_option,
     add_report_options,
+    bare_argv,
     environment,
     figures,
     free_port,
@@ -88,7 +88,6 @@ async def play(base: str, sessions: list[str], spec: LoadSpec, server: ServerPro
 
 
 async def run(spec: LoadSpec, workdir: Path, cores: Cores) -> dict:
-    python = sys.executable
     port = free_port()
     mock = ServerProcess(
         "mock",
@@ -129,19 +128,7 @@ async def run(spec: LoadSpec, workdir: Path, cores: Cores) -> dict:
         bet = json.dumps({"session_id": sessions[0], "amount": 0.1}, separators=(",", ":")).encode()
         bare_port = free_port()
         bare = ServerProcess(
-            "ceiling",
-            [
-                python,
-                str(BENCH_DIR / "bare_server.py"),
-                str(bare_port),
-                BET,
-                str(body_file),
-                "--method",
-                "POST",
-            ],
-            bare_port,
-            cores,
-            workdir / "bare.log",
+            "ceiling", bare_argv(bare_port, BET, body_file, "POST"), bare_port, cores, workdir / "bare.log"
         )
         servers.append(bare)
         await bare.wait_healthy()
