@@ -1,9 +1,10 @@
 """Benchmark: signed POST /api/game/launch (a SQLite write), against a bare aiohttp app answering its bytes.
 
 Every request relaunches one session: the mock checks the signature, validates the body against its
-schema, reads the session and, in one transaction, updates it, records the player and inserts a fresh
-launch token, then answers the game_url. The ceiling reads the body and discards it, then answers the
-bytes of one of the mock's answers (every answer has a new token, of the same length). Both servers run on
+schema, reads the session and, in one transaction (a group commit), updates it when a field is new and
+records the player's visit, then answers the game_url with a fresh launch token, made from the session
+(not stored). The ceiling reads the body and discards it, then answers the bytes of one of the mock's
+answers (every answer has a new token, of the same length). Both servers run on
 the same single core and are measured in alternating slices, the load generator on another core.
 """
 

@@ -7,7 +7,8 @@ default) to the end of at most FLAT_MB. The warm-up marks are left out of the gr
 requests fill caches that are meant to fill (prepared statements, the signature replay memory, SQLite's
 page cache, the allocator's arenas). RSS is read from /proc/PID/status after every tenth, and every
 PEAK_EVERY seconds during the load for the peak, which is what the 120 MB is judged on. Every launch
-relaunches the same session, so the database grows by one launch token per launch, as it would in use.
+relaunches the same session, and each one writes the player's last visit, as it would in use (launch
+tokens are not stored: domain/launch_tokens.py).
 """
 
 from __future__ import annotations

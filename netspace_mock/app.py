@@ -14,14 +14,14 @@ from aiohttp import web
 from netspace_mock.api.pipeline import PLATFORM, REPLAYS
 from netspace_mock.api.replay import ReplayDetector
 from netspace_mock.api.routes import setup_routes
-from netspace_mock.domain import free_bets, rounds
+from netspace_mock.domain import free_bets, launch_tokens, rounds
 from netspace_mock.domain.catalog import Catalog
 from netspace_mock.domain.operators import OperatorDirectory
 from netspace_mock.domain.platform import Platform
 from netspace_mock.paths import fixture
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
-from netspace_mock.store import Database, games
+from netspace_mock.store import Database, games, keys
 from netspace_mock.webhooks.client import WebhookClient
 from netspace_mock.webhooks.dispatcher import Dispatcher
 
@@ -46,8 +46,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
             operators = OperatorDirectory()
             await operators.load(db, settings, iso(clock.now()))
             catalog = Catalog(await games.all_games(db), settings.base_url)
+            token_key = await keys.get_or_make(
+                db, launch_tokens.NAME, lambda: ids.key(launch_tokens.KEY_BYTES)
+            )
             app[PLATFORM] = Platform(
-                settings=settings, db=db, clock=clock, ids=ids, catalog=catalog, operators=operators
+                settings=settings,
+                db=db,
+                clock=clock,
+                ids=ids,
+                catalog=catalog,
+                operators=operators,
+                tokens=launch_tokens.LaunchTokens(token_key),
             )
             yield
         finally:

@@ -71,17 +71,18 @@ class PooledSystemRandom(random.SystemRandom):
 
 ORDERED_FROM = 24  # an id of this many hex digits or more starts in the order ids are made
 ORDERED_HEX = 12  # how many of its digits: 4 for the start of the database, 8 for a counter
+ORDERED_MASK = 16**ORDERED_HEX - 1
 
 
 class Ids:
     """Ids and random draws; seeded, they repeat run after run.
 
-    An id of ORDERED_FROM hex digits or more (round, transaction and free-bet ids, launch tokens) starts
-    with ORDERED_HEX digits that grow with every id made: this start of the database, then a counter;
-    the rest is random (a launch token keeps 112 random bits). Ids stay unique and unguessable, and the
-    indexes they key grow at their end instead of at a random place: a random key dirties another page
-    of every index it is in, written again by each COMMIT (a launch token's insert took 50-65 µs among
-    100,000 tokens, 20 µs ordered)."""
+    An id of ORDERED_FROM hex digits or more (round, transaction and free-bet ids) starts with
+    ORDERED_HEX digits that grow with every id made (`order`): this start of the database, then a
+    counter; the rest is random. Ids stay unique and unguessable, and the indexes they key grow at their
+    end instead of at a random place: a random key dirties another page of every index it is in, written
+    again by each COMMIT (an insert took 50-65 µs among 100,000 random keys, 20 µs ordered). Launch
+    tokens start with an order too, and a session's rowid is one (domain.launch_tokens)."""
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
@@ -102,12 +103,24 @@ class Ids:
             return rng.hex_digits(length)
         return f"{rng.getrandbits(length * 4):0{length}x}"  # seeded: the sequence a seed has always made
 
+    def order(self) -> int:
+        """The next number in the order ids are made: this start of the database, then a counter. Never
+        the same twice on one database (while a start makes fewer than 2**32 of them)."""
+        return self.boot << 32 | (next(self._made) & 0xFFFFFFFF)
+
     def make(self, prefix: str, length: int = 32) -> str:
         """`prefix` and `length` hex digits (ordered first, see the class)."""
         if length < ORDERED_FROM:
             return prefix + self.hex(length)
-        order = (self.boot & 0xFFFF) << 32 | (next(self._made) & 0xFFFFFFFF)
+        order = self.order() & ORDERED_MASK
         return f"{prefix}{order:012x}{self.hex(length - ORDERED_HEX)}"  # 012: ORDERED_HEX
+
+    def key(self, size: int) -> bytes:
+        """`size` bytes for a key the database keeps (store.keys): the operating system's, or seeded, the
+        seed's own; drawing one leaves the seeded sequence of ids as it was."""
+        if self.seed is None:
+            return os.urandom(size)
+        return random.Random(f"{self.seed}:key").randbytes(size)
 
 
 @functools.lru_cache(maxsize=256)

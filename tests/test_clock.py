@@ -133,3 +133,27 @@ def test_long_ids_start_in_the_order_they_are_made_and_stay_random_after():
     a.start(1)
     b.start(1)
     assert [a.make("round_", 24) for _ in range(5)] == [b.make("round_", 24) for _ in range(5)]
+
+
+def test_orders_are_shared_with_ids_and_never_repeat_across_starts():
+    ids = Ids()
+    ids.start(3)
+    first = ids.order()
+    txn = ids.make("txn_")
+    then = ids.order()
+    assert first >> 32 == 3 and then == first + 2  # make() took the order between them
+    assert int(txn[4:16], 16) == first + 1
+    restarted = Ids()
+    restarted.start(4)
+    assert restarted.order() > then
+
+
+def test_a_key_is_the_seeds_own_and_leaves_the_seeded_ids_as_they_were():
+    plain, keyed = Ids(11), Ids(11)
+    for ids in (plain, keyed):
+        ids.start(1)
+    key = keyed.key(32)
+    assert len(key) == 32 and key == Ids(11).key(32) != Ids(12).key(32)
+    assert [keyed.make("txn_") for _ in range(3)] == [plain.make("txn_") for _ in range(3)]
+    unseeded = Ids()
+    assert unseeded.key(32) != unseeded.key(32)

@@ -21,9 +21,9 @@ async def invalid(client, raw: bytes | str, path: str = LAUNCH) -> dict:
 
 @pytest.fixture
 async def nothing_written(client, platform):
-    """Asserts, after the test, that no session, token or player was stored."""
+    """Asserts, after the test, that no session or player was stored."""
     yield
-    for table in ("sessions", "launch_tokens", "players"):
+    for table in ("sessions", "players"):
         assert await count_rows(platform.db, table) == 0, f"a rejected request wrote to {table}"
 
 

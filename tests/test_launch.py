@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from yarl import URL
 
+from netspace_mock.domain import launch_tokens
 from netspace_mock.paths import fixture
 from netspace_mock.sources import parse_iso
 from netspace_mock.store import sessions
@@ -18,7 +19,9 @@ LAUNCHES = {"/api/game/launch": "real", "/api/sandbox/game/launch": "sandbox"}
 GAMES = fixture("games")
 ALL_CURRENCIES = [c["code"] for c in fixture("currencies")]
 ALL_LANGUAGES = [lang["code"] if isinstance(lang, dict) else lang for lang in fixture("languages")]
-TOKEN_URL = re.compile(r"^(?P<base>http://127\.0\.0\.1:\d+)/play/(?P<token>[0-9a-f]{40})$")
+TOKEN_URL = re.compile(
+    rf"^(?P<base>http://127\.0\.0\.1:\d+)/play/(?P<token>[0-9a-f]{{{launch_tokens.LENGTH}}})$"
+)
 
 
 def narrow_game(field: str, universe: list[str]) -> tuple[str, str]:
@@ -63,6 +66,11 @@ async def test_launch_keeps_optional_fields(client, platform):
     )
 
 
+async def page_status(client, game_url: str) -> int:
+    async with client.client.get(URL(game_url).path) as resp:  # unsigned, like a browser
+        return resp.status
+
+
 async def test_game_url_opens_the_game_page(client):
     answer = await client.ok("POST", "/api/game/launch", launch_body())
     async with client.client.get(URL(answer["game_url"]).path) as resp:  # unsigned, like a browser
@@ -80,15 +88,16 @@ async def test_relaunch_gives_a_fresh_url_for_the_same_session(client, platform)
     assert again["game_url"] != first["game_url"]
     assert again["expires_at"] == first["expires_at"]  # a relaunch does not extend the session
     assert await count_rows(platform.db, "sessions") == 1
-    assert await count_rows(platform.db, "launch_tokens", "session_id = ?", ("sess-1",)) == 2
+    # Both links open the session: a relaunch does not close the player's earlier window.
+    assert [await page_status(client, a["game_url"]) for a in (first, again)] == [200, 200]
     session = await stored(platform, "sess-1")
     assert (session.game_id, session.language, session.client_ip) == ("tiger-spins", "de", "10.0.0.1")
 
 
 async def test_a_relaunch_writes_only_what_changes(client, platform, clock):
-    """A new token and the player's last visit always (the visit with the group's COMMIT, db.later);
-    the session row only when a field is new; the player's currency only when the session is created;
-    no savepoint for a relaunch's single write. Counted with sqlite3's own statement trace."""
+    """The player's last visit always (with the group's COMMIT, db.later), and no token (it is not
+    stored); the session row only when a field is new; the player's currency only when the session is
+    created; no savepoint for a relaunch's single write. Counted with sqlite3's own statement trace."""
     full = launch_body(return_url="https://casino.example/lobby", client_ip="192.0.2.7")
     await client.ok("POST", "/api/game/launch", full)
     written: list[str] = []
@@ -97,11 +106,12 @@ async def test_a_relaunch_writes_only_what_changes(client, platform, clock):
         clock.advance(60)
         await client.ok("POST", "/api/game/launch", launch_body())  # the same session, nothing new
         writes = [w.split()[0] + " " + w.split()[2] for w in written if w.startswith(("INSERT", "UPDATE"))]
-        assert writes == ["INSERT launch_tokens(token,", "INSERT players(operator_id,"]
+        assert writes == ["INSERT players(operator_id,"]
         assert not any(w.startswith("SAVEPOINT") for w in written)
         written.clear()
         await client.ok("POST", "/api/game/launch", launch_body(language="de"))
         assert sum(w.startswith("UPDATE sessions") for w in written) == 1
+        assert not any(w.startswith("SAVEPOINT") for w in written)
     finally:
         platform.db.conn.raw.set_trace_callback(None)
     session = await stored(platform, "sess-1")
@@ -129,8 +139,7 @@ async def test_relaunch_with_another_player_or_currency_is_invalid_session(clien
         "POST", "/api/game/launch", launch_body(**change), status=404, code="INVALID_SESSION"
     )
     assert words in err["message"]
-    # Nothing written: no new token, no new player, the session unchanged.
-    assert await count_rows(platform.db, "launch_tokens") == 1
+    # Nothing written: no new player, the session unchanged.
     assert await count_rows(platform.db, "players") == 1
     session = await stored(platform, "sess-1")
     assert (session.player_id, session.currency) == ("player-1", "USD")
@@ -302,7 +311,7 @@ async def test_concurrent_launches_of_one_new_session(client, platform):
     assert len({a["game_url"] for _, a in answers}) == 20
     assert len({a["expires_at"] for _, a in answers}) == 1
     assert await count_rows(platform.db, "sessions") == 1
-    assert await count_rows(platform.db, "launch_tokens") == 20
+    assert [await page_status(client, a["game_url"]) for _, a in answers] == [200] * 20
     assert await count_rows(platform.db, "players") == 1
 
 
@@ -315,10 +324,10 @@ async def test_concurrent_launches_by_two_players_leave_one_owner(client, platfo
     for player, (status, answer) in zip(players, answers, strict=True):
         if player == owner:
             assert status == 200, answer
+            assert await page_status(client, answer["game_url"]) == 200
         else:
             assert (status, answer["error"]["code"]) == (404, "INVALID_SESSION")
     assert await count_rows(platform.db, "sessions") == 1
-    assert await count_rows(platform.db, "launch_tokens") == 8
     assert await count_rows(platform.db, "players") == 1
 
 

@@ -115,7 +115,10 @@ async def test_database_at_migration_one_upgrades_in_place(tmp_path):
     assert schema_of(old) == schema_of(fresh)
     with sqlite3.connect(old) as conn:
         assert conn.execute("SELECT session_id, currency FROM sessions").fetchall() == [("s-1", "EUR")]
-        assert conn.execute("SELECT token FROM launch_tokens").fetchall() == [("tok",)]
+        # 0009 drops the stored launch tokens (they are made from the session now) and keeps the session.
+        assert (
+            conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'launch_tokens%'").fetchall() == []
+        )
         # 0002 backfills the currencies each player was launched with from the sessions it finds.
         assert conn.execute("SELECT player_id, currency FROM player_currencies").fetchall() == [
             ("p-1", "EUR")
@@ -178,17 +181,18 @@ async def test_state_survives_a_restart(settings):
 
 
 async def test_seeded_ids_repeat_on_a_fresh_database_and_never_collide_after_a_restart(make_client, tmp_path):
-    async def first_token(client) -> str:
-        answer = await client.ok("POST", "/api/game/launch", launch_body(session_id=f"s-{len(tokens)}"))
+    async def first_token(client, session_id: str) -> str:
+        answer = await client.ok("POST", "/api/game/launch", launch_body(session_id=session_id))
         return answer["game_url"].rsplit("/", 1)[1]
 
-    tokens: list[str] = []
     first = await make_client(db=str(tmp_path / "a.db"))
-    tokens.append(await first_token(first))
+    tokens = [await first_token(first, "s-0")]
     await first.client.close()
     twin = await make_client(db=str(tmp_path / "b.db"))  # the same seed on another fresh database
-    assert await first_token(twin) == tokens[0]
-    # A restart on the first database must not redraw the token it already holds (UNIQUE -> 500).
+    assert await first_token(twin, "s-0") == tokens[0]
+    # A restart on the first database must not redraw what it already holds: a new session there takes
+    # a rowid of its own (a repeated one would be a UNIQUE error, a 500), and its token is another.
     again = await make_client(db=str(tmp_path / "a.db"))
-    tokens.append(await first_token(again))
+    tokens.append(await first_token(again, "s-1"))
     assert tokens[1] != tokens[0]
+    assert await count_rows(again.client.app[PLATFORM].db, "sessions") == 2

@@ -6,6 +6,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from netspace_mock.domain import jackpots, money, rounds
+from netspace_mock.domain.launch_tokens import LaunchTokens
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidSession
 from netspace_mock.sources import iso
@@ -14,13 +15,17 @@ from netspace_mock.store import sessions as session_store
 from netspace_mock.store.operators import Operator
 from netspace_mock.store.sessions import Session
 
-TOKEN_LIMIT = 128  # launch tokens are 40 hex digits; anything far longer is not worth a lookup
-
 
 async def find(platform: Platform, token: str) -> Session | None:
-    if not token or len(token) > TOKEN_LIMIT:
+    """The session a launch token opens: the one stored at the row it names, if its MAC is that
+    session's (domain.launch_tokens); None for anything else."""
+    rowid = LaunchTokens.rowid(token)
+    if rowid is None:
         return None
-    return await session_store.by_token(platform.db, token)
+    session = await session_store.by_rowid(platform.db, rowid)
+    if session is None or not platform.tokens.opens(token, session):
+        return None
+    return session
 
 
 def expired(platform: Platform, session: Session) -> bool:

@@ -1,4 +1,5 @@
-"""The Platform: what every domain operation needs (database, clock, ids, catalog, settings) in one place."""
+"""The Platform: what every domain operation needs (database, clock, ids, catalog, settings, launch tokens)
+in one place."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netspace_mock.domain.catalog import Catalog
+from netspace_mock.domain.launch_tokens import LaunchTokens
 from netspace_mock.domain.locks import KeyedLocks
 from netspace_mock.domain.operators import OperatorDirectory
 from netspace_mock.settings import Settings
@@ -22,6 +24,7 @@ class Platform:
     ids: Ids
     catalog: Catalog
     operators: OperatorDirectory
+    tokens: LaunchTokens
     webhooks: WebhookClient | None = None
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     wake_dispatcher: Callable[[], None] = lambda: None

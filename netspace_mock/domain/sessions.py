@@ -75,12 +75,14 @@ async def launch(platform: Platform, operator: Operator, body: dict[str, Any], k
             kind,
         ) and (stored.expires_at > now)
 
-    token = platform.ids.make("", 40)
-    stored, existed = await store.create_or_relaunch(platform.db, wanted, token, iso(now), compatible)
+    ids = platform.ids
+    stored, rowid, existed = await store.create_or_relaunch(
+        platform.db, wanted, ids.order(), iso(now), compatible
+    )
     if existed and not compatible(stored):
         raise InvalidSession(_conflict(stored, wanted, now), details={"session_id": stored.session_id})
     return {
-        "game_url": game_url(platform, token),
+        "game_url": game_url(platform, platform.tokens.make(ids.order(), rowid, stored)),
         "session_id": stored.session_id,
         "expires_at": iso(stored.expires_at),
     }
@@ -118,10 +120,10 @@ async def launch_demo(platform: Platform, operator: Operator, body: dict[str, An
         created_at=now,
         expires_at=now + platform.settings.session_ttl,
     )
-    token = platform.ids.make("", 40)
-    await store.create_or_relaunch(platform.db, session, token, iso(now), lambda s: True)
+    ids = platform.ids
+    _, rowid, _ = await store.create_or_relaunch(platform.db, session, ids.order(), iso(now), lambda s: True)
     return {
-        "game_url": game_url(platform, token),
+        "game_url": game_url(platform, platform.tokens.make(ids.order(), rowid, session)),
         "session_id": session.session_id,
         "demo": True,
         "balance": balance,

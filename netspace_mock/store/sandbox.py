@@ -11,7 +11,6 @@ RESET_TABLES = (
     "webhook_attempts",
     "deliveries",
     "rounds",
-    "launch_tokens",
     "sessions",
     "player_currencies",
     "players",

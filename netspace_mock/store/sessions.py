@@ -1,4 +1,4 @@
-"""The sessions, launch_tokens and players tables."""
+"""The sessions and players tables."""
 
 from __future__ import annotations
 
@@ -33,10 +33,8 @@ COLUMNS = (
     "demo_balance, created_at, expires_at"
 )
 SELECT_ONE = f"SELECT {COLUMNS} FROM sessions WHERE operator_id = ? AND session_id = ?"
-SELECT_BY_TOKEN = (
-    f"SELECT {', '.join('s.' + c for c in COLUMNS.split(', '))} FROM launch_tokens t "
-    "JOIN sessions s USING (operator_id, session_id) WHERE t.token = ?"
-)
+SELECT_ROW = f"SELECT rowid, {COLUMNS} FROM sessions WHERE operator_id = ? AND session_id = ?"
+SELECT_BY_ROWID = f"SELECT {COLUMNS} FROM sessions WHERE rowid = ?"
 
 
 # The player's first and last visit; MAX, as a relaunch's is written with its group's COMMIT (db.later).
@@ -58,33 +56,36 @@ async def get(db: Database, operator_id: int, session_id: str) -> Session | None
     return _session(row) if row else None
 
 
-async def by_token(db: Database, token: str) -> Session | None:
-    row = await db.fetchone(SELECT_BY_TOKEN, (token,))
+async def by_rowid(db: Database, rowid: int) -> Session | None:
+    """The session stored at `rowid` (what a launch token names, see domain.launch_tokens)."""
+    row = await db.fetchone(SELECT_BY_ROWID, (rowid,))
     return _session(row) if row else None
 
 
 async def create_or_relaunch(
-    db: Database, session: Session, token: str, seen_at: str, compatible: Callable[[Session], bool]
-) -> tuple[Session, bool]:
-    """Insert the session, or relaunch the stored one, with a fresh launch token; record the player.
+    db: Database, session: Session, rowid: int, seen_at: str, compatible: Callable[[Session], bool]
+) -> tuple[Session, int, bool]:
+    """Insert the session at `rowid` (an Ids.order, so that no rowid is ever given to two sessions), or
+    relaunch the stored one; record the player.
 
-    Returns the stored session and whether it already existed. A stored session that is not
+    Returns the stored session, its rowid and whether it already existed. A stored session that is not
     `compatible` with the request is returned untouched and nothing is written. One transaction, so two
     concurrent launches of one session_id cannot both create it. A launch is the platform's busiest
     write, so it writes only what changes: a relaunch updates the session only when the game, language,
-    return_url or client_ip is new, and its player's currency was recorded when the session was created
-    (the two are deleted together, by a sandbox reset). A relaunch's only other write is its token, so
-    it needs no savepoint, and the player's last visit is written once for all the launches of that
-    player that commit together (db.transaction(defers=True)).
+    return_url or client_ip is new (its one write, so it needs no savepoint), and its player's currency
+    was recorded when the session was created (the two are deleted together, by a sandbox reset). The
+    player's last visit is written once for all the launches of that player that commit together
+    (db.transaction(defers=True)). The launch token is not stored (domain.launch_tokens).
     """
     async with db.transaction(defers=True) as conn:
         raw = conn.raw
         key = (session.operator_id, session.session_id)
-        row = raw.execute(SELECT_ONE, key).fetchone()
+        row = raw.execute(SELECT_ROW, key).fetchone()
         if row is not None:
-            stored = _session(row)
+            rowid = row[0]
+            stored = _session(row[1:])
             if not compatible(stored):
-                return stored, True
+                return stored, rowid, True
             # A relaunch may open another game or language in the same session.
             changed = (
                 session.game_id,
@@ -93,7 +94,6 @@ async def create_or_relaunch(
                 session.client_ip or stored.client_ip,
             )
             if changed != (stored.game_id, stored.language, stored.return_url, stored.client_ip):
-                db.savepoint()  # two writes: this one and the token
                 raw.execute(
                     "UPDATE sessions SET game_id = ?, language = ?, return_url = ?, client_ip = ? "
                     "WHERE operator_id = ? AND session_id = ?",
@@ -105,10 +105,11 @@ async def create_or_relaunch(
                 )
         else:
             stored = session
-            db.savepoint()
+            db.savepoint()  # the session, then (a real one) its player and the player's currency
             raw.execute(
-                f"INSERT INTO sessions({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO sessions(rowid, {COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
+                    rowid,
                     *key,
                     session.player_id,
                     session.game_id,
@@ -132,11 +133,7 @@ async def create_or_relaunch(
                 )
             else:  # once per group for all its launches of this player, just before the COMMIT
                 db.later(SEEN_PLAYER, player, (*player, seen_at, seen_at))
-        raw.execute(
-            "INSERT INTO launch_tokens(token, operator_id, session_id, created_at) VALUES (?,?,?,?)",
-            (token, *key, session.created_at),
-        )
-    return stored, row is not None
+    return stored, rowid, row is not None
 
 
 async def demo_balance(conn: Connection, operator_id: int, session_id: str) -> Decimal:
