@@ -47,7 +47,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
             await operators.load(db, settings, iso(clock.now()))
             catalog = Catalog(await games.all_games(db), settings.base_url)
             token_key = await keys.get_or_make(
-                db, launch_tokens.NAME, lambda: ids.key(launch_tokens.KEY_BYTES)
+                db, launch_tokens.NAME, lambda: ids.key(launch_tokens.NAME, launch_tokens.KEY_BYTES)
             )
             app[PLATFORM] = Platform(
                 settings=settings,

@@ -115,12 +115,13 @@ class Ids:
         order = self.order() & ORDERED_MASK
         return f"{prefix}{order:012x}{self.hex(length - ORDERED_HEX)}"  # 012: ORDERED_HEX
 
-    def key(self, size: int) -> bytes:
-        """`size` bytes for a key the database keeps (store.keys): the operating system's, or seeded, the
-        seed's own; drawing one leaves the seeded sequence of ids as it was."""
+    def key(self, name: str, size: int) -> bytes:
+        """`size` bytes for the key called `name` that the database keeps (store.keys): the operating
+        system's, or seeded, the seed's own (as guessable as the seed); drawing one leaves the seeded
+        sequence of ids as it was."""
         if self.seed is None:
             return os.urandom(size)
-        return random.Random(f"{self.seed}:key").randbytes(size)
+        return random.Random(f"{self.seed}:key:{name}").randbytes(size)
 
 
 @functools.lru_cache(maxsize=256)

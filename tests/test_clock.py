@@ -152,8 +152,9 @@ def test_a_key_is_the_seeds_own_and_leaves_the_seeded_ids_as_they_were():
     plain, keyed = Ids(11), Ids(11)
     for ids in (plain, keyed):
         ids.start(1)
-    key = keyed.key(32)
-    assert len(key) == 32 and key == Ids(11).key(32) != Ids(12).key(32)
+    key = keyed.key("k", 32)
+    assert len(key) == 32 and key == Ids(11).key("k", 32) != Ids(12).key("k", 32)
+    assert key != keyed.key("another", 32)  # each key its own
     assert [keyed.make("txn_") for _ in range(3)] == [plain.make("txn_") for _ in range(3)]
     unseeded = Ids()
-    assert unseeded.key(32) != unseeded.key(32)
+    assert unseeded.key("k", 32) != unseeded.key("k", 32)
