@@ -68,7 +68,7 @@ def _keyed(secret: str) -> tuple[Any, Any]:
     0.739 of the ceiling, in alternating slices of the same runs)."""
     key = secret.encode("utf-8")
     if len(key) > BLOCK:
-        key = hashlib.sha256(key).digest()
+        key = _sha256(key).digest()
     key = key.ljust(BLOCK, b"\0")
     return _sha256(key.translate(_IPAD)), _sha256(key.translate(_OPAD))
 

@@ -43,8 +43,9 @@ def _check_client_ip(value: str | None) -> None:
         raise InvalidRequest.at("$.client_ip", "must be an IPv4 or IPv6 address") from None
 
 
-def game_url(platform: Platform, token: str) -> str:
-    return f"{platform.settings.base_url}/play/{token}"
+def game_url(platform: Platform, rowid: int, session: Session) -> str:
+    """The link that opens `session`, stored at `rowid`, with a fresh launch token (domain.launch_tokens)."""
+    return f"{platform.settings.base_url}/play/{platform.tokens.make(platform.ids.order(), rowid, session)}"
 
 
 async def launch(platform: Platform, operator: Operator, body: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -75,14 +76,13 @@ async def launch(platform: Platform, operator: Operator, body: dict[str, Any], k
             kind,
         ) and (stored.expires_at > now)
 
-    ids = platform.ids
     stored, rowid, existed = await store.create_or_relaunch(
-        platform.db, wanted, ids.order(), iso(now), compatible
+        platform.db, wanted, platform.ids.order(), iso(now), compatible
     )
     if existed and not compatible(stored):
         raise InvalidSession(_conflict(stored, wanted, now), details={"session_id": stored.session_id})
     return {
-        "game_url": game_url(platform, platform.tokens.make(ids.order(), rowid, stored)),
+        "game_url": game_url(platform, rowid, stored),
         "session_id": stored.session_id,
         "expires_at": iso(stored.expires_at),
     }
@@ -120,10 +120,11 @@ async def launch_demo(platform: Platform, operator: Operator, body: dict[str, An
         created_at=now,
         expires_at=now + platform.settings.session_ttl,
     )
-    ids = platform.ids
-    _, rowid, _ = await store.create_or_relaunch(platform.db, session, ids.order(), iso(now), lambda s: True)
+    _, rowid, _ = await store.create_or_relaunch(
+        platform.db, session, platform.ids.order(), iso(now), lambda s: True
+    )
     return {
-        "game_url": game_url(platform, platform.tokens.make(ids.order(), rowid, session)),
+        "game_url": game_url(platform, rowid, session),
         "session_id": session.session_id,
         "demo": True,
         "balance": balance,
