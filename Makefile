@@ -25,11 +25,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check netspace_mock tests bench fixtures tools
-	$(BIN)/ruff format --check netspace_mock tests bench fixtures tools
+	$(BIN)/ruff check netspace_mock tests bench tools
+	$(BIN)/ruff format --check netspace_mock tests bench tools
 
 fixtures: $(STAMP)
-	$(BIN)/python fixtures/generate.py
+	$(BIN)/python tools/fixtures.py
 
 docs: $(STAMP)
 	$(BIN)/python tools/docs.py

@@ -7,7 +7,7 @@ in the other benchmarks), with a new database file in a new directory; the clock
 spawn to the first 200, polled every POLL seconds from the generator core. The start is repeated (default
 5 times): the median is judged against the target, the max is shown beside it (on a shared machine one
 slow start says more about the machine than about the mock). The first start also checks that the
-fixtures did load: the catalog lists every game of fixtures/games.json.
+fixtures did load: the catalog lists every game of data/fixtures/games.json.
 """
 
 from __future__ import annotations
@@ -54,14 +54,14 @@ def options() -> argparse.ArgumentParser:
 
 
 async def check_fixtures(server: ServerProcess) -> int:
-    """The games the fresh mock lists; RuntimeError unless they are all of fixtures/games.json."""
+    """The games the fresh mock lists; RuntimeError unless they are all of data/fixtures/games.json."""
     status, _, body = await fetch(server.base_url + CATALOG, signed_headers("GET", CATALOG))
     if status != 200:
         raise RuntimeError(f"the fresh mock answered {status} to GET {CATALOG}: {body[:300]!r}")
     listed = json.loads(body)["pagination"]["total"]
     if listed != len(fixture("games")):
         raise RuntimeError(
-            f"the fresh mock lists {listed} games, fixtures/games.json has {len(fixture('games'))}"
+            f"the fresh mock lists {listed} games, data/fixtures/games.json has {len(fixture('games'))}"
         )
     return listed
 

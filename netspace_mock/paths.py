@@ -1,17 +1,25 @@
-"""Where the data files live: fixtures/ and schemas/ at the top of the project, read once at start."""
+"""The data files that ship inside the package (data/fixtures, data/schemas), read through importlib.resources."""
 
 from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-SCHEMAS = ROOT / "schemas"
+DATA = resources.files("netspace_mock") / "data"
+FIXTURES = DATA / "fixtures"
+SCHEMAS = DATA / "schemas"
 
 
 @cache
 def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    return json.loads(FIXTURES.joinpath(f"{name}.json").read_text(encoding="utf-8"))
+
+
+def schema_files() -> list[Traversable]:
+    """Every JSON Schema file, by name."""
+    return sorted(
+        (entry for entry in SCHEMAS.iterdir() if entry.name.endswith(".json")), key=lambda e: e.name
+    )

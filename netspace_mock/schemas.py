@@ -1,4 +1,4 @@
-"""Loads schemas/ once and validates payloads against them, reporting every problem as {path, message}."""
+"""Loads data/schemas/ once and validates payloads against them, reporting every problem as {path, message}."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from netspace_mock.errors import InvalidRequest
-from netspace_mock.paths import SCHEMAS
+from netspace_mock.paths import schema_files
 
 BASE_URI = "https://schemas.netspace-mock.invalid/"
 MAX_ERRORS = 50
@@ -25,8 +25,8 @@ MAX_ERRORS = 50
 def documents() -> dict[str, dict[str, Any]]:
     """Every schema by name (file name without .json)."""
     return {
-        path.name.removesuffix(".json"): json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted(SCHEMAS.glob("*.json"))
+        entry.name.removesuffix(".json"): json.loads(entry.read_text(encoding="utf-8"))
+        for entry in schema_files()
     }
 
 
@@ -80,7 +80,7 @@ def inline(node: Any, doc_name: str, depth: int = 0) -> Any:
 @cache
 def validator(name: str) -> Draft202012Validator:
     if name not in documents():
-        raise KeyError(f"no schema named {name!r} in schemas/")
+        raise KeyError(f"no schema named {name!r} in data/schemas/")
     return Validator(inline(documents()[name], name), registry=_registry())
 
 
@@ -254,7 +254,7 @@ def problems(name: str, payload: Any) -> list[dict[str, str]]:
 
 
 def validate(name: str, payload: Any) -> None:
-    """Raise INVALID_REQUEST listing every problem of the payload against schemas/<name>.json."""
+    """Raise INVALID_REQUEST listing every problem of the payload against data/schemas/<name>.json."""
     found = problems(name, payload)
     if found:
         summary = "; ".join(f"{p['path']} {p['message']}" for p in found[:3])

@@ -1,4 +1,4 @@
-"""The unsigned routes (health, OpenAPI, schemas) and the contract between the routing table and schemas/."""
+"""The unsigned routes (health, OpenAPI, schemas) and the contract between the routing table and data/schemas/."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from jsonschema import Draft202012Validator
 
 from netspace_mock import __version__, schemas
 from netspace_mock.api.routes import ROUTES
-from netspace_mock.paths import SCHEMAS
+from netspace_mock.paths import schema_files
 
-SCHEMA_FILES = sorted(SCHEMAS.glob("*.json"))
+SCHEMA_FILES = schema_files()
 BUILT = ROUTES  # every route of the guide is built
 # POST routes whose request is "—" in PROTOCOL §3: they take no body, so they have no request schema.
 BODYLESS_POSTS = {"/api/sandbox/reset"}

@@ -259,7 +259,7 @@ def _unbounded(node, where: str, document: str, seen: frozenset = frozenset()) -
 REQUEST_SCHEMAS = sorted(
     {r.request for r in ROUTES if r.request}
     | {r.query for r in ROUTES if r.query}
-    # Any other request the mock reads (the game page's), by the naming of schemas/.
+    # Any other request the mock reads (the game page's), by the naming of data/schemas/.
     | {name for name in schemas.documents() if name.endswith((".request", ".query"))}
     # What the reference wallet (an endpoint of the mock) accepts.
     | {name for name in schemas.documents() if name.startswith("webhook.") and ".answer." not in name}

@@ -1,6 +1,6 @@
 """A scriptable operator wallet: a real aiohttp server on port 0 with an in-memory ledger.
 
-It checks the mock's signature on every call, validates every payload against schemas/, keeps its own
+It checks the mock's signature on every call, validates every payload against the package's schemas, keeps its own
 ledger (independent of the reference wallet), records every call, and can be told to misbehave.
 """
 

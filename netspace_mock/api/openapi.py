@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document, generated from the routing table and the schemas/ files."""
+"""The OpenAPI 3.1 document, generated from the routing table and the data/schemas/ files."""
 
 from __future__ import annotations
 

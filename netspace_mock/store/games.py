@@ -1,4 +1,4 @@
-"""The games table: the catalog, loaded from fixtures/ on first start."""
+"""The games table: the catalog, loaded from data/fixtures/ on first start."""
 
 from __future__ import annotations
 
