@@ -76,6 +76,15 @@ class Settings:
     wallet_initial_balance: float = _opt(
         1000.0, "balance of a new player in the built-in reference wallet", group="wallet"
     )
+    wallet_test_players: str = _opt(
+        "cert-player:USD",
+        "test players the built-in reference wallet has from the start (as an operator creates one to "
+        "certify), for `netspace-mock certify` against it: `PLAYER:CURRENCY`, comma-separated",
+        group="wallet",
+    )
+
+    def __post_init__(self) -> None:
+        test_players(self.wallet_test_players)  # refused here, with its reason, before anything starts
 
     @property
     def base_url(self) -> str:
@@ -86,6 +95,19 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def test_players(text: str) -> frozenset[tuple[str, str]]:
+    """The (player_id, currency) pairs of a `wallet_test_players` value; ValueError names a bad one."""
+    pairs = set()
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        player, sep, currency = item.rpartition(":")
+        if not sep or not player.strip() or not currency.strip():
+            raise ValueError(
+                f"wallet_test_players: expected PLAYER:CURRENCY[,PLAYER:CURRENCY...], got {item!r}"
+            )
+        pairs.add((player.strip(), currency.strip().upper()))
+    return frozenset(pairs)
 
 
 def fields() -> list[dataclasses.Field]:

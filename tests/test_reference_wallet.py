@@ -168,3 +168,24 @@ async def test_wallet_state_lives_in_sqlite(client):
     platform = client.client.app[PLATFORM]
     row = await platform.db.fetchone("SELECT balance FROM wallet_accounts WHERE player_id = 'player-1'")
     assert Decimal(row["balance"]) == Decimal("997.50")
+
+
+async def test_the_test_player_has_an_account_from_the_start(client):
+    """`netspace-mock certify --player-id cert-player --currency USD` needs no launch first."""
+    w = Caller(client)
+    assert (await w.ok(w.body("balance", player_id="cert-player")))["balance"] == 1000
+    assert (await w.ok(w.body("bet", player_id="cert-player", amount=3)))["balance"] == 997
+    # Only in its currency, and only that player: the advisory checks still see PLAYER_NOT_FOUND.
+    await w.refused(w.body("balance", player_id="cert-player", currency="EUR"), "PLAYER_NOT_FOUND")
+    await w.refused(w.body("balance", player_id="cert-unknown-1"), "PLAYER_NOT_FOUND")
+    assert (
+        await client.client.app[PLATFORM].db.fetchall("SELECT player_id FROM players") == []
+    )  # the platform itself still knows no player: only the wallet has one
+
+
+async def test_test_players_come_from_the_setting(make_client):
+    w = Caller(await make_client(wallet_test_players="alice:EUR, bob:usd", wallet_initial_balance=50))
+    assert (await w.ok(w.body("balance", player_id="alice", currency="EUR")))["balance"] == 50
+    assert (await w.ok(w.body("balance", player_id="bob", currency="USD")))["balance"] == 50
+    await w.refused(w.body("balance", player_id="alice", currency="USD"), "PLAYER_NOT_FOUND")
+    await w.refused(w.body("balance", player_id="cert-player"), "PLAYER_NOT_FOUND")

@@ -9,8 +9,11 @@ It does what the guide asks of every operator:
   6. revert on rollback — whose transaction_id is the transaction being reverted — and answer success to a
      rollback of a transaction it never saw (the bet may never have arrived), so the platform can stop.
 
-A player exists here once the platform has launched a session for them in that currency (in a real
-operator, your own player database decides). Every change happens in one database transaction.
+A player exists here once the platform has launched a session for them in that currency, and the test
+players of the `wallet_test_players` setting (`cert-player` in USD by default) exist from the start: they
+are what an operator creates in its own player database to be certified, so `netspace-mock certify` against
+this wallet passes on the first run. In a real operator, your own player database decides. Each account
+opens with `wallet_initial_balance`. Every change happens in one database transaction.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from netspace_mock import jsonio, schemas, signing
+from netspace_mock import jsonio, schemas, settings, signing
 from netspace_mock.api.pipeline import PLATFORM, json_response
 from netspace_mock.domain import money
 from netspace_mock.domain.platform import Platform
@@ -193,9 +196,10 @@ async def _account(platform: Platform, conn, operator_id: int, player: str, curr
         "AND currency = ?) AS account",
         (operator_id, player, operator_id, player, currency),
     )
-    if not known["player"]:
+    test_player = (player, currency) in settings.test_players(platform.settings.wallet_test_players)
+    if not known["player"] and not test_player:
         raise Refusal("PLAYER_NOT_FOUND", f"player {player!r} does not exist")
-    if not known["account"]:
+    if not known["account"] and not test_player:
         raise Refusal("PLAYER_NOT_FOUND", f"player {player!r} has no {currency} account")
     balance = money.quantize(platform.settings.wallet_initial_balance, currency)
     await conn.execute(
