@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -19,20 +20,38 @@ from netspace_mock import settings as settings_mod
 from netspace_mock.settings import Settings
 
 
-def _add_settings_flags(parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None) -> None:
+def _add_settings_flags(
+    parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None, helps: dict[str, str] | None = None
+) -> None:
+    """One flag per setting (all, or those named in `only`); `helps` words a flag for this command."""
     for f in settings_mod.fields():
         if only is not None and f.name not in only:
             continue
         default = f.default
         env = settings_mod.env_name(f)
+        meaning = (helps or {}).get(f.name, f.metadata["help"])
         parser.add_argument(
             settings_mod.flag_name(f),
             dest=f.name,
             default=None,
             metavar=f.name.upper(),
             type=lambda text, f=f: _flag_value(f, text),
-            help=f"{f.metadata['help']} (env {env}; default {default!r})",
+            help=f"{meaning} (env {env}; default {default!r})",
         )
+
+
+# `sign` talks about the server it signs for: the same settings, read from the other side.
+SIGN_HELPS = {
+    "host": "host of the running mock the request is for",
+    "port": "port of the running mock the request is for",
+    "public_url": "base URL of the running mock, if it was started with one (wins over --host and --port)",
+    "api_key": "API key to send: the running mock's",
+    "secret_key": "secret key to sign with: the running mock's",
+}
+CERTIFY_HELPS = {
+    "api_key": "API key sent to the webhook as X-API-Key",
+    "secret_key": "secret key the calls to the webhook are signed with",
+}
 
 
 def _flag_value(f, text: str):
@@ -43,14 +62,24 @@ def _flag_value(f, text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+EXIT_ERROR = (
+    2  # a usage error, a setting refused, a crash: never 1, which `certify` keeps for "not certified"
+)
+
+
+def _refuse(message: str) -> NoReturn:
+    print(f"netspace-mock: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_ERROR)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     flags = {f.name: getattr(args, f.name, None) for f in settings_mod.fields()}
     try:
         settings = settings_mod.from_sources(flags)
     except ValueError as exc:
-        raise SystemExit(f"netspace-mock: invalid setting: {exc}") from None
+        _refuse(f"invalid setting: {exc}")
     if not 0 <= settings.port <= 65535:
-        raise SystemExit(f"netspace-mock: invalid setting: port: expected 0-65535, got {settings.port}")
+        _refuse(f"invalid setting: port: expected 0-65535, got {settings.port}")
     return settings
 
 
@@ -64,16 +93,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the mock platform")
     _add_settings_flags(serve)
 
-    sign = commands.add_parser("sign", help="print the signing headers and a curl line for one request")
+    sign = commands.add_parser(
+        "sign",
+        help="print the signing headers and a curl line for one request to a running mock",
+        description="Print the signing headers and a curl line for one request to a running mock. "
+        "Give the same --host/--port (or --public-url) and --api-key/--secret-key it was started with, "
+        "or the same NETSPACE_MOCK_* variables: the curl line then reaches it and its signature is valid.",
+    )
     sign.add_argument("method", help="HTTP method, e.g. POST")
     sign.add_argument("path", help="request path with the /api prefix, and the query string if any")
     sign.add_argument("body", nargs="?", default="", help="the exact JSON body ('-' reads standard input)")
     sign.add_argument("--timestamp", type=int, default=None, help="Unix seconds (default: now)")
-    _add_settings_flags(sign, only=("api_key", "secret_key", "host", "port", "public_url"))
+    _add_settings_flags(sign, only=tuple(SIGN_HELPS), helps=SIGN_HELPS)
 
     certify = commands.add_parser(
         "certify",
         help="run the certification suite against an operator webhook (exit 0 certified, 1 not, 2 error)",
+        description="Run the certification suite against an operator webhook. Exit code 0: certified; "
+        "1: a required test failed; 2: a usage error, an unreachable webhook or any other error.",
     )
     certify.add_argument("--webhook-url", required=True, help="the operator's webhook URL")
     certify.add_argument("--player-id", required=True, help="a test player with a balance of at least 10")
@@ -83,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     certify.add_argument("--json", dest="json_file", default=None, help="write the run object to this file")
     certify.add_argument("--junit", dest="junit_file", default=None, help="write JUnit XML to this file")
     certify.add_argument("--no-advisories", action="store_true", help="skip the advisory checks")
-    _add_settings_flags(certify, only=("api_key", "secret_key", "webhook_timeout", "seed"))
+    _add_settings_flags(
+        certify, only=("api_key", "secret_key", "webhook_timeout", "seed"), helps=CERTIFY_HELPS
+    )
     return parser
 
 
@@ -124,7 +163,7 @@ async def _serve(settings: Settings, loop_name: str = "asyncio") -> None:
         f"netspace-mock {__version__} serving on {url}\n"
         f"  API key     {settings.api_key}\n  Secret key  {_shown_secret(settings)}\n"
         f"  Database    {settings.db}\n  Event loop  {loop_name}\n  Webhook     {settings.webhook_url or url + '/operator/webhook (reference wallet)'}\n"
-        f"  Try: netspace-mock sign GET /api/games/featured",
+        + "\n".join(sign_hint(settings)),
         flush=True,
     )
     await stop.wait()
@@ -148,7 +187,7 @@ SHUTDOWN_LIMIT = 15.0  # more than aiohttp needs for requests in flight: twice S
 
 
 def _exit_now(reason: str) -> NoReturn:
-    """Leave at once (exit code 1), after saying why and what was still running. The database is safe:
+    """Leave at once (exit code 2), after saying why and what was still running. The database is safe:
     every transaction is committed or not, and SQLite's WAL recovers on the next open."""
     current = asyncio.current_task()
     lines = [reason, "still running:"]
@@ -159,7 +198,7 @@ def _exit_now(reason: str) -> NoReturn:
             lines.append(f"  {task.get_name()}: {where or 'starting'}")
     print("\n".join(lines), file=sys.stderr, flush=True)
     logging.shutdown()
-    os._exit(1)
+    os._exit(EXIT_ERROR)
 
 
 def _shown_secret(settings: Settings) -> str:
@@ -169,12 +208,61 @@ def _shown_secret(settings: Settings) -> str:
     return "(set; not shown)"
 
 
+def command_name(argv0: str | None = None, executable: str | None = None) -> str:
+    """How to run this command again from where the user stands: its bare name when PATH finds this very
+    program, else the path it was started by (`.venv/bin/netspace-mock` after `make run`), or the
+    interpreter with `-m netspace_mock`."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    executable = sys.executable if executable is None else executable
+    if os.path.basename(argv0) == "__main__.py":
+        found = shutil.which("python")
+        python = "python" if found and _same_file(found, executable) else executable
+        return f"{shlex.quote(python)} -m netspace_mock"
+    name = os.path.basename(argv0)
+    found = shutil.which(name)
+    return name if found and _same_file(found, argv0) else shlex.quote(argv0)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def sign_hint(settings: Settings, command: str | None = None) -> list[str]:
+    """The banner's last lines: a `sign` command for the server just started, as it can be pasted."""
+    flags: list[str] = []
+    default = Settings()
+    if settings.public_url:
+        flags += ["--public-url", settings.public_url]
+    else:
+        if settings.base_url != default.replace(port=settings.port).base_url:
+            flags += ["--host", settings.host]
+        if settings.port != default.port:
+            flags += ["--port", str(settings.port)]
+    if settings.api_key != default.api_key:
+        flags += ["--api-key", settings.api_key]
+    words = " ".join(shlex.quote(flag) for flag in flags)
+    hint = f"  Try: {command or command_name()} sign {words + ' ' if words else ''}GET /api/games/featured"
+    if settings.secret_key == default.secret_key:
+        return [hint]
+    return [hint, "       with your secret key: add --secret-key KEY, or set NETSPACE_MOCK_SECRET_KEY"]
+
+
 def _sign(args: argparse.Namespace, settings: Settings) -> int:
     body = sys.stdin.read() if args.body == "-" else args.body
     method = args.method.upper()
     if not args.path.startswith("/"):
         print("netspace-mock sign: PATH must start with / (e.g. /api/game/launch)", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
+    if not (args.path == "/api" or args.path.startswith(("/api/", "/api?"))):
+        # Still signed as asked (a route of one's own may need it), but every platform route has it.
+        print(
+            f"netspace-mock sign: warning: {args.path} has no /api prefix; the platform's routes and "
+            f"their signatures include it (e.g. /api{args.path})",
+            file=sys.stderr,
+        )
     timestamp = args.timestamp if args.timestamp is not None else int(time.time())
     headers = signing.headers(settings.api_key, settings.secret_key, timestamp, method, args.path, body)
     for name, value in headers.items():
@@ -191,8 +279,24 @@ def _sign(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit code. An error nobody foresaw is one line on stderr and exit code 2."""
     args = build_parser().parse_args(argv)
-    settings = _settings(args)
+    try:
+        return _run(args, _settings(args))
+    except KeyboardInterrupt:
+        print(f"netspace-mock {args.command}: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        # One line, not a traceback: in CI this line is what gets read, and exit code 1 would say
+        # "not certified" where nothing was tested.
+        detail = " ".join(str(exc).split()) or "(no message)"
+        print(
+            f"netspace-mock {args.command}: unexpected error: {type(exc).__name__}: {detail}", file=sys.stderr
+        )
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         from netspace_mock.server import CannotServe
 
@@ -205,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                 runner.run(_serve(settings, loop_name))
         except CannotServe as exc:
             print(f"netspace-mock: {exc}", file=sys.stderr)
-            return 1
+            return EXIT_ERROR
         return 0
     if args.command == "sign":
         return _sign(args, settings)
@@ -213,4 +317,4 @@ def main(argv: list[str] | None = None) -> int:
         from netspace_mock.certification.command import certify
 
         return asyncio.run(certify(args, settings))
-    return 2
+    return EXIT_ERROR

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 
 from aiohttp import web
 
@@ -44,7 +45,13 @@ async def start(settings: Settings, **app_options) -> tuple[web.AppRunner, Setti
         handle_signals=False,
         shutdown_timeout=SHUTDOWN_GRACE,
     )
-    await runner.setup()
+    try:
+        await runner.setup()
+    except sqlite3.Error as exc:
+        # A database file that cannot be opened or is not SQLite's: the setting is wrong, not the mock.
+        if sock is not None:
+            sock.close()
+        raise CannotServe(f"cannot open the database {settings.db}: {exc}") from None
     site = web.SockSite(runner, sock) if sock else web.TCPSite(runner, settings.host, settings.port)
     try:
         await site.start()

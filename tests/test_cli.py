@@ -249,7 +249,7 @@ def test_a_second_sigterm_ends_a_shutdown_that_waits_and_names_what_was_running(
         started = time.monotonic()
         code, out, err = server.stop()
         in_flight.join(10)
-    assert code == 1
+    assert code == 2
     assert time.monotonic() - started < 5
     assert "stopping without finishing the shutdown: a second signal came" in err
     assert "still running:" in err
@@ -337,7 +337,7 @@ def test_without_uvloop_auto_serves_on_asyncio_and_uvloop_is_refused(serve, tmp_
         "serve", "--port", "0", "--db", str(tmp_path / "never.db"), "--event-loop", "uvloop",
         env=clean_env(**env), cwd=tmp_path,
     )  # fmt: skip
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "event_loop is uvloop, but uvloop is not installed" in done.stderr
     assert "--event-loop asyncio" in done.stderr
     assert "Traceback" not in done.stderr
@@ -348,7 +348,7 @@ def test_invalid_env_port_exits_with_a_clear_message(tmp_path):
     done = cli(
         "serve", "--db", str(tmp_path / "never.db"), env=clean_env(NETSPACE_MOCK_PORT="abc"), cwd=tmp_path
     )
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.strip() == "netspace-mock: invalid setting: port: expected int, got 'abc'"
     assert not (tmp_path / "never.db").exists()
 
@@ -362,6 +362,12 @@ def test_invalid_env_port_exits_with_a_clear_message(tmp_path):
         (("--signature-path", "query"), {}, "signature_path: expected one of either, path, path_qs"),
         ((), {"NETSPACE_MOCK_TIMESTAMP_TOLERANCE": "5m"}, "timestamp_tolerance: expected int, got '5m'"),
         ((), {"NETSPACE_MOCK_CLOSE_LOST_ROUNDS": "maybe"}, "close_lost_rounds: expected true or false"),
+        (
+            ("--wallet-test-players", "cert-player"),
+            {},
+            "wallet_test_players: expected PLAYER:CURRENCY[,PLAYER:CURRENCY...], got 'cert-player'",
+        ),
+        ((), {"NETSPACE_MOCK_WALLET_TEST_PLAYERS": "a:USD,:EUR"}, "wallet_test_players: expected PLAYER"),
     ],
 )
 def test_invalid_setting_is_refused_before_serving(tmp_path, monkeypatch, capsys, args, env, words):
@@ -373,7 +379,7 @@ def test_invalid_setting_is_refused_before_serving(tmp_path, monkeypatch, capsys
     with pytest.raises(SystemExit) as exited:
         cli_main(["serve", *args, "--db", str(tmp_path / "never.db")])
     shown = capsys.readouterr().err + str(exited.value.code)
-    assert exited.value.code not in (0, None)
+    assert exited.value.code == 2  # an error, never 1 ("not certified")
     assert words in shown
     assert "<lambda>" not in shown
     assert not (tmp_path / "never.db").exists()
@@ -385,6 +391,6 @@ def test_port_in_use_exits_with_a_clear_message(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         done = cli("serve", "--port", str(port), "--db", str(tmp_path / "b.db"), cwd=tmp_path)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -37,6 +38,13 @@ async def certify(args: argparse.Namespace, settings: Settings) -> int:
         return _usage_error(f"unknown currency {args.currency!r}")
     if not args.webhook_url.startswith(("http://", "https://")):
         return _usage_error("--webhook-url must be an http(s) URL")
+    try:
+        host = urlsplit(args.webhook_url).hostname
+        urlsplit(args.webhook_url).port  # noqa: B018 - the port is checked only when it is read
+    except ValueError as exc:
+        return _usage_error(f"--webhook-url {args.webhook_url!r} is not a valid URL: {exc}")
+    if not host:
+        return _usage_error(f"--webhook-url {args.webhook_url!r} names no host")
     ids, clock = Ids(settings.seed), Clock()
     target = Target(
         url=args.webhook_url,
@@ -77,10 +85,20 @@ async def certify(args: argparse.Namespace, settings: Settings) -> int:
         except Unreachable as exc:
             return _usage_error(f"the webhook is unreachable: {exc}")
     report.print_summary(run, out)
-    if args.json_file:
-        Path(args.json_file).write_text(
-            json.dumps(json.loads(jsonio.dumps(run)), indent=2, ensure_ascii=False)
+    files = [
+        (
+            args.json_file,
+            "--json",
+            lambda: json.dumps(json.loads(jsonio.dumps(run)), indent=2, ensure_ascii=False),
         )
-    if args.junit_file:
-        Path(args.junit_file).write_text(report.junit(run), encoding="utf-8")
+    ]
+    files.append((args.junit_file, "--junit", lambda: report.junit(run)))
+    for name, flag, text in files:
+        if not name:
+            continue
+        try:
+            Path(name).write_text(text(), encoding="utf-8")
+        except OSError as exc:
+            # The verdict was printed, but a CI job that asked for the report would miss it.
+            return _usage_error(f"cannot write the {flag} file {name}: {exc.strerror or exc}")
     return EXIT_CERTIFIED if runner.certified(run) else EXIT_FAILED
