@@ -2,21 +2,31 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: `make run` installs what serving needs (the runtime dependencies), `make test` and every other
+# target the `dev` extra besides. Both are editable installs, so an edit of the code is live at once;
+# PIP_QUIET hides pip's progress and setuptools' "Editable installation" notice (a warning about folders
+# named like the package, which is this checkout by design), not errors.
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
+PIP_QUIET = PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: run test lint fixtures docs bench bench-peers bench-instructions clean
 
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP_QUIET) -e .
+	touch $(RUN_STAMP)
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(PIP_QUIET) -e '.[dev]'
+	touch $(STAMP) $(RUN_STAMP)
 
 # Bytecode for the package, as a regular install has it: with PYTHONDONTWRITEBYTECODE set (common in
 # containers and CI) Python would otherwise compile every module again at each start.
 BYTECODE = $(BIN)/python -m compileall -q netspace_mock
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BYTECODE)
 	$(BIN)/netspace-mock serve $(ARGS)
 
