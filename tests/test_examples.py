@@ -1,4 +1,5 @@
-"""The signed-call examples in examples/ (PHP, Java) run against the mock, each when its toolchain exists.
+"""The examples of examples/ (PHP, Java, the JavaScript quick start) run against the mock, each when its
+toolchain exists.
 
 The toolchains run as subprocesses while the mock serves in this process's event loop.
 """
@@ -7,27 +8,42 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from netspace_mock import settings
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-PHP, JAVAC, JAVA = shutil.which("php"), shutil.which("javac"), shutil.which("java")
+PHP, JAVAC, JAVA, NODE = (shutil.which(tool) for tool in ("php", "javac", "java", "node"))
+
+
+def _node_major() -> int:
+    if NODE is None:
+        return 0
+    found = re.match(r"v(\d+)", subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout)
+    return int(found.group(1)) if found else 0
+
 
 needs_php = pytest.mark.skipif(PHP is None, reason="php is not on PATH (apt-get install php-cli to run it)")
 needs_java = pytest.mark.skipif(
     JAVAC is None or JAVA is None, reason="javac and java (JDK 17+) are not both on PATH"
 )
+needs_node = pytest.mark.skipif(_node_major() < 18, reason="node 18+ (the global fetch) is not on PATH")
 
 
-async def run(*argv: str, env: dict[str, str] | None = None, timeout: float = 120) -> tuple[int, str, str]:
+async def run(
+    *argv: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None
+) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
         *argv,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
@@ -40,7 +56,7 @@ async def run(*argv: str, env: dict[str, str] | None = None, timeout: float = 12
 
 def mock_env(client, secret: str = "sandbox-secret-key") -> dict[str, str]:
     return {
-        "NETSPACE_MOCK_URL": str(client.client.make_url("")),  # with a trailing slash: tolerated
+        "NETSPACE_API_URL": str(client.client.make_url("")),  # with a trailing slash: tolerated
         "NETSPACE_API_KEY": "sandbox-api-key",
         "NETSPACE_SECRET_KEY": secret,
     }
@@ -91,3 +107,51 @@ async def test_php_example(client):
 async def test_php_example_exits_non_zero_when_refused(client):
     result = await run(PHP, str(EXAMPLES / "php" / "signed_call.php"), env=mock_env(client, "wrong"))
     assert_refused(*result)
+
+
+def js_quick_start() -> str:
+    """The JavaScript block of examples/README.md, exactly as a reader copies it."""
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```js\n(.*?)```", readme, re.S)
+    return block
+
+
+@needs_node
+async def test_js_quick_start_runs_as_written_on_node(client, tmp_path):
+    # As the README says: the SDK saved from the mock as netspace-sdk.cjs, the block as quickstart.mjs.
+    async with client.client.get("/sdk/netspace-sdk.js") as resp:
+        assert resp.status == 200
+        (tmp_path / "netspace-sdk.cjs").write_bytes(await resp.read())
+    (tmp_path / "quickstart.mjs").write_text(js_quick_start(), encoding="utf-8")
+    code, out, err = await run(NODE, "quickstart.mjs", env=mock_env(client), cwd=tmp_path)
+    assert code == 0, f"exit {code}\nstdout:\n{out}\nstderr:\n{err}"
+    assert "lotterix" in out.splitlines()[0]
+    base = str(client.client.make_url("")).rstrip("/")
+    assert out.splitlines()[1].startswith(f"game_url: {base}/play/")
+
+
+@needs_node
+async def test_js_quick_start_exits_non_zero_when_refused(client, tmp_path):
+    async with client.client.get("/sdk/netspace-sdk.js") as resp:
+        (tmp_path / "netspace-sdk.cjs").write_bytes(await resp.read())
+    (tmp_path / "quickstart.mjs").write_text(js_quick_start(), encoding="utf-8")
+    code, out, err = await run(NODE, "quickstart.mjs", env=mock_env(client, "wrong"), cwd=tmp_path)
+    assert code != 0 and "game_url" not in out
+    assert "UNAUTHORIZED" in err or "signature mismatch" in err, err
+
+
+# The operator side's variables; every other NETSPACE_* name in the docs must be a setting of the mock.
+CLIENT_VARIABLES = {"NETSPACE_API_URL", "NETSPACE_API_KEY", "NETSPACE_SECRET_KEY"}
+
+
+def test_one_set_of_environment_variable_names_across_the_docs_examples_and_compose():
+    root = EXAMPLES.parent
+    files = [root / "README.md", root / "docker-compose.yml", *sorted((root / "docs").glob("*.md"))]
+    files += sorted(p for p in EXAMPLES.rglob("*") if p.is_file())
+    known = CLIENT_VARIABLES | {settings.env_name(f) for f in settings.fields()} | {settings.ENV_PREFIX}
+    for path in files:
+        names = set(re.findall(r"\bNETSPACE_[A-Z_]+\b", path.read_text(encoding="utf-8")))
+        assert names <= known, f"{path.relative_to(root)}: {sorted(names - known)}"
+    for example in ("php/signed_call.php", "java/SignedCall.java", "README.md"):
+        text = (EXAMPLES / example).read_text(encoding="utf-8")
+        assert all(name in text for name in CLIENT_VARIABLES), example

@@ -3,7 +3,7 @@
 //
 //   javac -d build SignedCall.java && java -cp build SignedCall      (or in one step: java SignedCall.java)
 //
-// Environment: NETSPACE_MOCK_URL (default http://127.0.0.1:8080), NETSPACE_API_KEY (default
+// Environment: NETSPACE_API_URL (default http://127.0.0.1:8080), NETSPACE_API_KEY (default
 // sandbox-api-key), NETSPACE_SECRET_KEY (default sandbox-secret-key). Exits 1 on any failure.
 
 import java.io.IOException;
@@ -84,7 +84,7 @@ public final class SignedCall {
 
     public static void main(String[] args) {
         SignedCall netspace = new SignedCall(
-                env("NETSPACE_MOCK_URL", "http://127.0.0.1:8080"),
+                env("NETSPACE_API_URL", "http://127.0.0.1:8080"),
                 env("NETSPACE_API_KEY", "sandbox-api-key"),
                 env("NETSPACE_SECRET_KEY", "sandbox-secret-key"));
         try {

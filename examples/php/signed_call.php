@@ -5,7 +5,7 @@
 //
 //   php signed_call.php
 //
-// Environment: NETSPACE_MOCK_URL (default http://127.0.0.1:8080), NETSPACE_API_KEY (default
+// Environment: NETSPACE_API_URL (default http://127.0.0.1:8080), NETSPACE_API_KEY (default
 // sandbox-api-key), NETSPACE_SECRET_KEY (default sandbox-secret-key). Exits 1 on any failure.
 
 declare(strict_types=1);
@@ -68,7 +68,7 @@ function netspace_call(array $config, string $method, string $path, ?array $payl
 }
 
 $config = [
-    'base_url' => rtrim(env_or('NETSPACE_MOCK_URL', 'http://127.0.0.1:8080'), '/'),
+    'base_url' => rtrim(env_or('NETSPACE_API_URL', 'http://127.0.0.1:8080'), '/'),
     'api_key' => env_or('NETSPACE_API_KEY', 'sandbox-api-key'),
     'secret_key' => env_or('NETSPACE_SECRET_KEY', 'sandbox-secret-key'),
 ];
