@@ -12,7 +12,7 @@ import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -70,7 +70,7 @@ class HostileWallet(TestWallet):
 
     def __init__(self) -> None:
         super().__init__()
-        self.script: dict[str, list[Hostile]] = defaultdict(list)
+        self.script: dict[str, list[Hostile | None]] = defaultdict(list)  # None: an honest answer
         self.held = asyncio.Event()  # a hostile answer is waiting for `release` before its last piece
         self.release = asyncio.Event()
         self.hostile_calls = 0
@@ -79,12 +79,16 @@ class HostileWallet(TestWallet):
         """Answer the next calls of this action with these attacks (ATTACKS names), in order."""
         self.script[action].extend(ATTACKS[name] for name in attacks)
 
+    def mix(self, action: str, names: list[str | None]) -> None:
+        """Answer the next calls of this action with these attacks, not held (None: honestly)."""
+        self.script[action].extend(None if n is None else replace(ATTACKS[n], hold=False) for n in names)
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         payload = json.loads(await request.read())
         script = self.script[payload.get("action_type")]
-        if not script:
+        hostile = script.pop(0) if script else None
+        if hostile is None:
             return await super().handle(request)
-        hostile = script.pop(0)
         self.hostile_calls += 1
         self.calls.append({"headers": dict(request.headers), "raw": await request.read(), "payload": payload})
         self.received.set()
