@@ -83,7 +83,6 @@ async def send(
         await _record(platform, ids, answer, then)
     except Exception as exc:
         why = f"{type(exc).__name__}: {str(exc)[:200]}"
-        log.warning("%s attempt %s for %s could not be recorded (%s)", action_type, attempt, url, why)
         answer = Answer(
             "transport_error",
             answer.latency_ms,
@@ -91,7 +90,8 @@ async def send(
             http_status=answer.http_status,
             reason=f"the answer ({answer.outcome}) could not be recorded: {why}",
         )
-        await _record(platform, ids, answer, then)
+        await _record(platform, ids, answer, then)  # if this fails too, the caller logs it
+        log.warning("%s attempt %s to %s could not be recorded (%s)", action_type, attempt, url, why)
     return answer
 
 
