@@ -1,5 +1,5 @@
-"""Strict JSON in (no NaN/Infinity, no duplicate keys, bounded depth and numbers; numbers as Decimal) and
-strict JSON out (finite, bounded numbers only)."""
+"""Strict JSON in (no NaN/Infinity, no duplicate keys, bounded depth; numbers as Decimal, and bounded as
+they are read in a webhook's answer) and strict JSON out (finite, bounded numbers only)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,11 @@ def _number(text: str) -> Decimal:
 
 # One decoder for every body (json.loads with options builds a new one per call).
 _DECODER = json.JSONDecoder(
+    parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constants, object_pairs_hook=_no_duplicates
+)
+# Answers from a webhook also bound every number as it is read (a request's numbers are bounded by
+# its schema before use, and its unknown fields are never used).
+_ANSWER_DECODER = json.JSONDecoder(
     parse_float=_number, parse_int=_number, parse_constant=_no_constants, object_pairs_hook=_no_duplicates
 )
 
@@ -93,7 +98,7 @@ def parse(text: str, what: str = "the answer") -> Any:
     in words what is wrong with it: malformed, NaN/Infinity, an unbounded number, a duplicate key, too
     deep, or a string that is not Unicode (a lone surrogate such as "\\ud800")."""
     try:
-        value = _DECODER.decode(text)
+        value = _ANSWER_DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
