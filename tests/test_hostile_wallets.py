@@ -301,3 +301,38 @@ async def test_a_full_disk_when_recording_becomes_a_recorded_transport_error_and
         ("rollback", "ok"),
     ]
     assert balance(hostile_wallet) == START
+
+
+@pytest.mark.parametrize(
+    ("balance", "answer"),
+    [
+        ("1E+999999", '{"success":true,"balance":1e999999,"transaction_id":"t"}'),
+        ("NaN", '{"success":true,"balance":NaN,"transaction_id":"t"}'),
+        ("-Infinity", "[" * 65_536),
+    ],
+)
+async def test_values_stored_before_answers_were_checked_break_no_view(op, hostile_wallet, balance, answer):
+    """A balance and an answer body stored by a version that did not check answers: the round reads
+    its balance as unknown, and the round view, the webhook log and the portal's pages answer."""
+    status, rnd = await bet_with_honest_wallet(op)
+    db = op.client.app[PLATFORM].db
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE rounds SET balance = ?", (balance,))
+        await conn.execute("UPDATE webhook_attempts SET response_body = ?", (answer,))
+    view = await op.ok("GET", f"/api/sandbox/rounds/{rnd['round_id']}")
+    assert view["round"]["balance"] is None
+    await op.ok("GET", "/api/sandbox/webhooks?round_id=" + rnd["round_id"])
+    portal = Portal(op)
+    try:
+        await portal.sign_in()
+        for page in ("players", "transactions", "dashboard"):
+            _, html = await portal.get(f"/portal/{page}")
+            assert "NaN" not in html or page == "transactions"  # the raw stored answer is shown as it is
+    finally:
+        await portal.close()
+
+
+async def bet_with_honest_wallet(op) -> tuple[int, dict]:
+    status, answer = await op.post(BET, {"session_id": "s1", "amount": 5, "outcome": "lose"})
+    await op.client.app[DISPATCHER].idle()
+    return status, answer["round"]
