@@ -66,7 +66,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
         platform = app[PLATFORM]
         connector = aiohttp.TCPConnector(limit=256, limit_per_host=128)
         async with aiohttp.ClientSession(connector=connector) as session:
-            platform.webhooks = WebhookClient(session, clock, settings.webhook_timeout)
+            platform.webhooks = WebhookClient(
+                session, clock, settings.webhook_timeout, settings.webhook_concurrency
+            )
             yield
 
     async def dispatcher_context(app: web.Application) -> AsyncIterator[None]:

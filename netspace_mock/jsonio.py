@@ -1,4 +1,5 @@
-"""Strict JSON in (no NaN/Infinity, no duplicate keys, bounded depth; numbers as Decimal) and JSON out."""
+"""Strict JSON in (no NaN/Infinity, no duplicate keys, bounded depth; numbers as Decimal, and bounded as
+they are read in a webhook's answer) and strict JSON out (finite, bounded numbers only)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from typing import Any
 from netspace_mock.errors import InvalidRequest
 
 MAX_DEPTH = 32
+# A number literal longer than this, or with a decimal exponent beyond this, is refused before it is
+# converted: Decimal arithmetic and int() on such a value cost time that grows with its exponent.
+MAX_NUMBER_CHARS = 40
+MAX_EXPONENT = 40
 
 
 def _no_constants(name: str) -> Any:
@@ -36,9 +41,28 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def bounded(value: Decimal) -> bool:
+    """Finite, and small enough in exponent that converting or formatting it is cheap."""
+    return value.is_finite() and -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT
+
+
+def _number(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number has {len(text)} characters; at most {MAX_NUMBER_CHARS} are accepted")
+    value = Decimal(text)
+    if not bounded(value):
+        raise ValueError(f"the number {text} is out of range (its exponent is beyond ±{MAX_EXPONENT})")
+    return value
+
+
 # One decoder for every body (json.loads with options builds a new one per call).
 _DECODER = json.JSONDecoder(
     parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constants, object_pairs_hook=_no_duplicates
+)
+# Answers from a webhook also bound every number as it is read (a request's numbers are bounded by
+# its schema before use, and its unknown fields are never used).
+_ANSWER_DECODER = json.JSONDecoder(
+    parse_float=_number, parse_int=_number, parse_constant=_no_constants, object_pairs_hook=_no_duplicates
 )
 
 
@@ -69,14 +93,52 @@ def loads(raw: bytes) -> Any:
     return value
 
 
+def parse(text: str, what: str = "the answer") -> Any:
+    """Parse text as strict, bounded JSON (as `loads` does a request body), or raise ValueError saying
+    in words what is wrong with it: malformed, NaN/Infinity, an unbounded number, a duplicate key, too
+    deep, or a string that is not Unicode (a lone surrogate such as "\\ud800")."""
+    try:
+        value = _ANSWER_DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise ValueError(f"{what} nests deeper than {MAX_DEPTH} levels") from None
+    if text.count("{") + text.count("[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise ValueError(f"{what} nests deeper than {MAX_DEPTH} levels")
+    if "\\u" in text:
+        _check_unicode(value, what)
+    return value
+
+
+def _check_unicode(value: Any, what: str) -> None:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"{what} holds a string that is not Unicode (a lone surrogate)") from None
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
+        if not bounded(value):
+            raise ValueError(f"the number {value} is not finite or out of range; it is not sent as JSON")
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-# One encoder for every answer and payload (json.dumps with options builds a new one per call).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
+# One encoder for every answer and payload (json.dumps with options builds a new one per call);
+# allow_nan=False: a float NaN or infinity is refused, never written as the non-JSON `NaN`.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default, allow_nan=False)
 
 
 def dumps(value: Any) -> bytes:

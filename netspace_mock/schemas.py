@@ -231,6 +231,14 @@ def _describe(error: ValidationError) -> tuple[str, str]:
         return path, f"must have {'at least' if kind == 'minItems' else 'at most'} {expected} items"
     if kind == "uniqueItems":
         return path, "must not repeat items"
+    if kind == "additionalProperties" and isinstance(value, dict):
+        known = error.schema.get("properties", {})
+        unknown = [name for name in value if name not in known]
+        shown = ", ".join(repr(name[:64]) for name in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        return (
+            f"{path}.{unknown[0][:64]}" if unknown else path,
+            f"unknown field {shown}: this request accepts only {', '.join(known)}",
+        )
     if kind in ("minProperties", "maxProperties"):
         return path, f"must have {'at least' if kind == 'minProperties' else 'at most'} {expected} fields"
     return path, f"does not satisfy {kind}"

@@ -65,6 +65,24 @@ class Settings:
     attempt_retention: int = _opt(
         100_000, "webhook attempts kept per operator; older ones are pruned", group="webhooks"
     )
+    webhook_concurrency: int = _opt(
+        16,
+        "webhook calls one operator may have in flight at once; more wait for a free slot, so that one "
+        "operator's slow wallet cannot starve the others",
+        group="webhooks",
+    )
+    attempt_answer_bytes: int = _opt(
+        16_384,
+        "bytes of a webhook answer stored with its attempt; longer answers are cut (the outcome is "
+        "judged on the whole answer)",
+        group="webhooks",
+    )
+    answer_storage_bytes: int = _opt(
+        67_108_864,
+        "bytes of webhook answers stored per operator; past it, the oldest attempts' answers are trimmed "
+        "(their outcome, status and reason stay)",
+        group="webhooks",
+    )
     freebet_requires_player: bool = _opt(
         True,
         "assigning a free bet needs a player the platform has launched (else PLAYER_NOT_FOUND)",
@@ -150,6 +168,9 @@ def convert(f: dataclasses.Field, text: str) -> Any:
     return value
 
 
+AT_LEAST_ONE = ("webhook_concurrency", "attempt_answer_bytes", "answer_storage_bytes")
+
+
 def from_sources(flags: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
     """Flags win over NETSPACE_MOCK_* environment variables, which win over defaults."""
     environ = os.environ if environ is None else environ
@@ -159,6 +180,9 @@ def from_sources(flags: dict[str, Any], environ: dict[str, str] | None = None) -
             values[f.name] = flags[f.name]
         elif env_name(f) in environ and environ[env_name(f)] != "":
             values[f.name] = convert(f, environ[env_name(f)])
+    for name in AT_LEAST_ONE:
+        if name in values and values[name] < 1:
+            raise ValueError(f"{name}: expected a whole number of 1 or more, got {values[name]}")
     return Settings(**values)
 
 

@@ -8,6 +8,9 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
+from aiohttp import web
+from hostile_wallets import ATTACKS, HostileWallet
+
 from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
 from support import launch_body
@@ -64,6 +67,38 @@ async def test_hundreds_of_random_rounds_with_faults_reconcile(mock_factory, wal
     for player in players:
         assert wallet.balances[(player, "USD")] == expected[player], player
     assert wallet.problems == []
+
+
+async def test_random_rounds_with_hostile_answers_in_the_mix_reconcile(mock_factory, aiohttp_server):
+    """As above, with the wallet's answers replaced at random by hostile ones (pieces, 200 KB, over
+    1 MiB, unbounded or non-finite numbers, invalid UTF-8, a lone surrogate, deep nesting)."""
+    wallet = HostileWallet()
+    app = web.Application()
+    app.router.add_post("/hooks/netspace", wallet.handle)
+    server = await aiohttp_server(app)
+    wallet.url = str(server.make_url("/hooks/netspace"))
+    op = await mock_factory(webhook_url=wallet.url, webhook_timeout=5.0, webhook_retries=12)
+    rng = random.Random(17)
+    players = [f"player-{i}" for i in range(5)]
+    for i, player in enumerate(players):
+        await op.ok("POST", "/api/game/launch", launch_body(session_id=f"s{i}", player_id=player))
+    # The slow drip is left to its own test: here it would only make the run wait for timeouts.
+    attacks: list[str | None] = [name for name in ATTACKS if name != "slow_drip"]
+    for action in ("bet", "win", "refund", "rollback"):
+        wallet.mix(action, [rng.choice(attacks + [None] * 8) for _ in range(300)])
+    ids = [await play(op, f"s{rng.randrange(5)}", rng) for _ in range(120)]
+    rounds = await final_rounds(op, ids)
+    assert {r["status"] for r in rounds} >= {"settled", "refunded", "rolled_back"}
+    assert wallet.hostile_calls > 30
+    expected = implied(rounds, Decimal(100))
+    for player in players:
+        assert wallet.balances[(player, "USD")] == expected[player], player
+    assert wallet.problems == []
+    rows = await op.client.app[PLATFORM].db.fetchall(
+        "SELECT outcome, COUNT(*) AS n FROM webhook_attempts GROUP BY outcome"
+    )
+    outcomes = {r["outcome"]: r["n"] for r in rows}
+    assert outcomes.get("invalid_response", 0) > 30
 
 
 async def test_200_concurrent_bets_over_20_sessions_keep_every_ledger_exact(mock_factory, wallet):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from netspace_mock.store.sessions import Session
 from netspace_mock.webhooks.client import Answer
 
 WALLET_PATH = "/operator/webhook"
+log = logging.getLogger("netspace_mock.webhooks")
 
 
 def webhook_url(platform: Platform, operator: Operator) -> str:
@@ -36,6 +38,11 @@ def payload(platform: Platform, action_type: str, session: Session | Any, **fiel
     }
 
 
+def bounds(platform: Platform) -> attempts.Bounds:
+    s = platform.settings
+    return attempts.Bounds(s.attempt_retention, s.attempt_answer_bytes, s.answer_storage_bytes)
+
+
 async def send(
     platform: Platform,
     operator: Operator,
@@ -51,12 +58,16 @@ async def send(
     headers: dict[str, str] | None = None,
     then: Callable[[Connection, Answer], Awaitable[None]] | None = None,
 ) -> Answer:
-    """One attempt: send, then record it (and whatever `then` writes) in one transaction."""
+    """One attempt: send, then record it (and whatever `then` writes) in one transaction.
+
+    When recording fails (a full disk, a value the database refuses), the attempt is recorded again as
+    a transport_error saying why, so that `then` applies the delivery policy to an unknown outcome; if
+    that fails too, the error goes to the caller with nothing written, as a crash at that moment would."""
     url = webhook_url(platform, operator)
     answer = await platform.webhooks.send(
         operator.api_key, operator.secret_key, url, action_type, body, headers
     )
-    record = attempts.Attempt(
+    ids = dict(
         operator_id=operator.id,
         delivery_id=delivery.id if delivery else None,
         action_type=action_type,
@@ -66,8 +77,33 @@ async def send(
         session_id=session_id,
         attempt=attempt,
         url=url,
-        request_headers=answer.request_headers,
         request_body=body.decode("utf-8"),
+    )
+    try:
+        await _record(platform, ids, answer, then)
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {str(exc)[:200]}"
+        answer = Answer(
+            "transport_error",
+            answer.latency_ms,
+            answer.request_headers,
+            http_status=answer.http_status,
+            reason=f"the answer ({answer.outcome}) could not be recorded: {why}",
+        )
+        await _record(platform, ids, answer, then)  # if this fails too, the caller logs it
+        log.warning("%s attempt %s to %s could not be recorded (%s)", action_type, attempt, url, why)
+    return answer
+
+
+async def _record(
+    platform: Platform,
+    ids: dict[str, Any],
+    answer: Answer,
+    then: Callable[[Connection, Answer], Awaitable[None]] | None,
+) -> None:
+    record = attempts.Attempt(
+        **ids,
+        request_headers=answer.request_headers,
         http_status=answer.http_status,
         response_body=answer.text,
         latency_ms=answer.latency_ms,
@@ -77,10 +113,9 @@ async def send(
         created_at=platform.clock.now(),
     )
     async with platform.db.transaction() as conn:
-        await attempts.insert(conn, record, platform.settings.attempt_retention)
+        await attempts.insert(conn, record, bounds(platform))
         if then is not None:
             await then(conn, answer)
-    return answer
 
 
 async def ask_balance(platform: Platform, operator: Operator, session: Session) -> Answer:

@@ -3,13 +3,12 @@ the dashboard, players, webhook attempts, the test balance call, resends and pro
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
-from netspace_mock import schemas
+from netspace_mock import jsonio, schemas
 from netspace_mock.domain import calls, certification, jackpots, reports, rounds, sandbox
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidRequest, InvalidState, NotFound
@@ -117,12 +116,21 @@ async def test_balance(
     }
 
 
+def _stored_balance(text: str) -> Decimal | None:
+    """A round's stored balance, or None when it is not a finite, bounded number."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return None
+    return value if jsonio.bounded(value) else None
+
+
 def _balance_in(text: str | None) -> Decimal | None:
     try:
-        value = json.loads(text or "", parse_float=Decimal, parse_int=Decimal).get("balance")
+        value = jsonio.parse(text or "").get("balance")
         return Decimal(value) if value is not None else None
     except (ValueError, AttributeError, TypeError, InvalidOperation):
-        return None
+        return None  # not strict, bounded JSON (an answer stored before answers were checked)
 
 
 async def players(platform: Platform, operator: Operator, search: str, page: int) -> dict[str, Any]:
@@ -134,7 +142,9 @@ async def players(platform: Platform, operator: Operator, search: str, page: int
     ids = [r["player_id"] for r in rows]
     known: dict[tuple[str, str], tuple[float, Decimal]] = {}
     for r in await store.latest_round_balances(platform.db, operator.id, ids):
-        known[(r["player_id"], r["currency"])] = (r["at"], Decimal(r["balance"]))
+        stored = _stored_balance(r["balance"])
+        if stored is not None:
+            known[(r["player_id"], r["currency"])] = (r["at"], stored)
     for r in await store.latest_answers(platform.db, operator.id, ids):
         balance = _balance_in(r["response_body"])
         key = (r["player_id"], r["currency"])

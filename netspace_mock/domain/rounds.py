@@ -404,8 +404,13 @@ async def _finish(platform: Platform, rnd: Round, status: str) -> None:
 async def _attempt(platform: Platform, rnd: Round, delivery: Delivery) -> Answer:
     operator = platform.operators.by_id(rnd.operator_id)
     delivery.attempts += 1
+    # What the delivery and round were before this answer: a recording that fails is applied again
+    # (as a transport_error) from here, not on top of a state that was never written.
+    kept = (dict(vars(delivery)), rnd.balance, rnd.scenario_applied_at)
 
     async def record(conn: Connection, answer: Answer) -> None:
+        vars(delivery).update(kept[0])
+        rnd.balance, rnd.scenario_applied_at = kept[1], kept[2]
         before = (rnd.balance, rnd.scenario_applied_at)
         _apply(platform, rnd, delivery, answer)
         await store.update_delivery(conn, delivery)

@@ -1,4 +1,10 @@
-"""The webhook_attempts table: every call to an operator's webhook, kept within a bounded retention."""
+"""The webhook_attempts table: every call to an operator's webhook, kept within a bounded retention.
+
+Bounded twice: at most `retention` attempts per operator (older ones are deleted), and at most
+`storage_bytes` of stored answers per operator. Each answer is cut to `answer_bytes`, so the answers
+of the newest storage_bytes // answer_bytes attempts are kept; an older attempt keeps its outcome,
+status, reason and latency, and its answer body is dropped (NULL).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 
 from netspace_mock.store.db import Connection, Database, Row, row_values, where_clause
 
-RESPONSE_LIMIT = 65_536
+TRUNCATED = "…(truncated)"
 
 
 @dataclass
@@ -34,25 +40,64 @@ class Attempt:
     id: int | None = None
 
 
-async def insert(conn: Connection, a: Attempt, retention: int) -> Attempt:
+@dataclass(frozen=True)
+class Bounds:
+    retention: int = 100_000
+    answer_bytes: int = 16_384
+    storage_bytes: int = 67_108_864
+
+    @property
+    def answers_kept(self) -> int:
+        return max(1, self.storage_bytes // self.answer_bytes)
+
+
+def cut(text: str | None, limit: int) -> str | None:
+    """The answer as stored: at most `limit` bytes of UTF-8 (cut on a character boundary), marked."""
+    if text is None or len(text) * 4 <= limit:
+        return text
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", "ignore") + TRUNCATED
+
+
+_OLDER_THAN = "SELECT id FROM webhook_attempts WHERE operator_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?"
+
+
+async def insert(conn: Connection, a: Attempt, bounds: Bounds) -> Attempt:
     values = row_values(a)
     values.pop("id")
     values["request_headers"] = json.dumps(a.request_headers)
-    if values["response_body"] is not None and len(values["response_body"]) > RESPONSE_LIMIT:
-        values["response_body"] = values["response_body"][:RESPONSE_LIMIT] + "…(truncated)"
+    values["response_body"] = cut(values["response_body"], bounds.answer_bytes)
     cur = await conn.execute(
         f"INSERT INTO webhook_attempts({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
         values,
     )
     a.id = cur.lastrowid
     # Prune in steps of 1% so the DELETE runs rarely, not on every insert.
-    if a.id % max(1, retention // 100) == 0:
+    if a.id % max(1, bounds.retention // 100) == 0:
         await conn.execute(
-            "DELETE FROM webhook_attempts WHERE operator_id = ? AND id <= ("
-            "SELECT id FROM webhook_attempts WHERE operator_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-            (a.operator_id, a.operator_id, retention),
+            f"DELETE FROM webhook_attempts WHERE operator_id = ? AND id <= ({_OLDER_THAN})",
+            (a.operator_id, a.operator_id, bounds.retention),
         )
+        await _trim_answers(conn, a.operator_id, bounds.answers_kept, None)
+    step = max(1, min(bounds.retention, bounds.answers_kept) // 100)
+    if bounds.answers_kept < bounds.retention and a.id % step == 0:
+        # The attempts just past the kept ones (the whole range is trimmed with the DELETE above).
+        await _trim_answers(conn, a.operator_id, bounds.answers_kept, bounds.answers_kept + 4 * step)
     return a
+
+
+async def _trim_answers(conn: Connection, operator_id: int, kept: int, until: int | None) -> None:
+    """Drop the answer bodies of the operator's attempts older than its `kept` newest (down to the
+    `until`-th newest when given)."""
+    floor = f"AND id > COALESCE(({_OLDER_THAN}), 0)" if until is not None else ""
+    params: tuple = (operator_id, operator_id, kept) + ((operator_id, until) if until is not None else ())
+    await conn.execute(
+        "UPDATE webhook_attempts SET response_body = NULL WHERE operator_id = ? AND response_body IS NOT NULL "
+        f"AND id <= ({_OLDER_THAN}) {floor}",
+        params,
+    )
 
 
 def _attempt(row: Row) -> Attempt:

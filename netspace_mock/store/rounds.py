@@ -56,10 +56,23 @@ class Delivery:
 
 def _round(row: Row) -> Round:
     data = dict(row)
-    for key in ("amount", "win_amount", "balance"):
+    for key in ("amount", "win_amount"):
         data[key] = None if data[key] is None else Decimal(data[key])
+    data["balance"] = _stored_balance(data["balance"])
     data["result"] = json.loads(data["result"])
     return Round(**data)
+
+
+def _stored_balance(text: str | None) -> Decimal | None:
+    """A wallet's balance as stored; one that is not a finite, bounded number (kept by an older
+    version that did not check answers) reads as unknown, so no view chokes on it."""
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return None
+    return value if jsonio.bounded(value) else None
 
 
 def _delivery(row: Row) -> Delivery:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,10 +11,12 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from netspace_mock import __version__, schemas, signing
+from netspace_mock import __version__, jsonio, schemas, signing
 from netspace_mock.sources import Clock
 
 ANSWER_LIMIT = 1_048_576
+READ_PIECE = 65_536
+REASON_LIMIT = 500  # characters of an operator's error message kept as the reason
 
 
 @dataclass
@@ -61,10 +63,17 @@ def signed_headers(api_key: str, secret: str, url: str, body: bytes, now: float)
 
 
 class WebhookClient:
-    def __init__(self, session: aiohttp.ClientSession, clock: Clock, timeout: float) -> None:
+    """Sends webhook calls, at most `per_operator` at once for one operator (an API key), so that one
+    operator's slow or looping wallet cannot hold every connection while the others wait."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, clock: Clock, timeout: float, per_operator: int = 16
+    ) -> None:
         self.session = session
         self.clock = clock
         self.timeout = timeout
+        self.per_operator = per_operator
+        self._slots: dict[str, asyncio.Semaphore] = {}
 
     async def send(
         self,
@@ -75,36 +84,66 @@ class WebhookClient:
         body: bytes,
         headers: dict[str, str] | None = None,
     ) -> Answer:
-        """POST the body; `headers` replaces the signed ones (the certification suite sends bad ones)."""
-        sent = (
-            headers
-            if headers is not None
-            else signed_headers(api_key, secret, url, body, self.clock.signing_now())
-        )
-        started = time.perf_counter()
-        try:
-            async with self.session.post(
-                URL(url, encoded=True),
-                data=body,
-                headers=sent,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-            ) as resp:
-                raw = await resp.content.read(ANSWER_LIMIT + 1)
-                status = resp.status
-                location = resp.headers.get("Location")
-        except TimeoutError:
-            return Answer(
-                "transport_error", _ms(started), sent, reason=f"no answer within {self.timeout:g} s"
+        """POST the body; `headers` replaces the signed ones (the certification suite sends bad ones).
+        Whatever happens, the result is an Answer: no exception leaves this method but cancellation."""
+        slots = self._slots.setdefault(api_key, asyncio.Semaphore(self.per_operator))
+        async with slots:
+            sent = (
+                headers
+                if headers is not None
+                else signed_headers(api_key, secret, url, body, self.clock.signing_now())
             )
-        except (aiohttp.ClientError, OSError) as exc:
-            return Answer(
-                "transport_error",
-                _ms(started),
-                sent,
-                reason=f"connection failed: {exc or type(exc).__name__}",
-            )
-        return classify(action_type, status, raw, location, _ms(started), sent)
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(self.timeout):
+                    status, raw, size, location, declared = await self._post(url, body, sent)
+            except TimeoutError:
+                return Answer(
+                    "transport_error",
+                    _ms(started),
+                    sent,
+                    reason=f"no answer within {self.timeout:g} s (timed out before the whole answer arrived)",
+                )
+            except (aiohttp.ClientError, OSError) as exc:
+                return Answer(
+                    "transport_error",
+                    _ms(started),
+                    sent,
+                    reason=f"connection failed: {exc or type(exc).__name__}",
+                )
+            except Exception as exc:  # anything else on the way is a failed call, recorded as one
+                return Answer("transport_error", _ms(started), sent, reason=f"the call failed: {_what(exc)}")
+            return classify(action_type, status, raw, location, _ms(started), sent, size, declared)
+
+    async def _post(
+        self, url: str, body: bytes, sent: dict[str, str]
+    ) -> tuple[int, bytes, int, str | None, str | None]:
+        async with self.session.post(
+            URL(url, encoded=True),
+            data=body,
+            headers=sent,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=None),  # the whole call is bounded by asyncio.timeout
+        ) as resp:
+            raw, size = await read_whole(resp.content, ANSWER_LIMIT)
+            return resp.status, raw, size, resp.headers.get("Location"), resp.headers.get("Content-Length")
+
+
+async def read_whole(content: aiohttp.StreamReader, limit: int) -> tuple[bytes, int]:
+    """The answer as it arrives, piece by piece, until its end or until it passes `limit`: the bytes
+    read (at most limit + 1 of them) and how many were read."""
+    parts: list[bytes] = []
+    size = 0
+    async for piece in content.iter_chunked(READ_PIECE):
+        parts.append(piece)
+        size += len(piece)
+        if size > limit:
+            break
+    return b"".join(parts)[: limit + 1], size
+
+
+def _what(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _ms(started: float) -> float:
@@ -112,23 +151,63 @@ def _ms(started: float) -> float:
 
 
 def classify(
-    action_type: str, status: int, raw: bytes, location: str | None, latency_ms: float, sent: dict[str, str]
+    action_type: str,
+    status: int,
+    raw: bytes,
+    location: str | None,
+    latency_ms: float,
+    sent: dict[str, str],
+    size: int | None = None,
+    declared: str | None = None,
+) -> Answer:
+    """The outcome of one answer; never raises (a failure to read it is an invalid_response)."""
+    try:
+        return _classify(action_type, status, raw, location, latency_ms, sent, size, declared)
+    except Exception as exc:
+        text = raw[:ANSWER_LIMIT].decode("utf-8", "replace")
+        return Answer(
+            "invalid_response",
+            latency_ms,
+            sent,
+            http_status=status,
+            text=text,
+            reason=f"the answer could not be read: {_what(exc)}",
+        )
+
+
+def _classify(
+    action_type: str,
+    status: int,
+    raw: bytes,
+    location: str | None,
+    latency_ms: float,
+    sent: dict[str, str],
+    size: int | None,
+    declared: str | None,
 ) -> Answer:
     text = raw[:ANSWER_LIMIT].decode("utf-8", "replace")
     answer = Answer("invalid_response", latency_ms, sent, http_status=status, text=text)
     if len(raw) > ANSWER_LIMIT:
-        answer.reason = f"the answer is larger than {ANSWER_LIMIT} bytes"
+        shown = (
+            f"{declared} bytes" if declared and declared.isdigit() else f"more than {size or len(raw)} bytes"
+        )
+        answer.reason = f"the answer is larger than {ANSWER_LIMIT} bytes (it is {shown})"
         return answer
     if status >= 500:
         answer.outcome, answer.reason = "transport_error", f"HTTP {status} from the webhook"
         return answer
     if 300 <= status < 400:
-        answer.reason = f"HTTP {status} redirect to {location!r}: configure the final webhook URL"
+        answer.reason = f"HTTP {status} redirect to {str(location)[:300]!r}: configure the final webhook URL"
         return answer
     try:
-        payload = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+        strict = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        answer.reason = f"the answer is not valid UTF-8 (byte {exc.start})"
+        return answer
+    try:
+        payload = jsonio.parse(strict)
     except ValueError as exc:
-        answer.reason = f"the answer is not valid JSON ({exc.__class__.__name__}: {str(exc)[:120]})"
+        answer.reason = str(exc)[:REASON_LIMIT]
         return answer
     if not isinstance(payload, dict):
         answer.reason = "the answer is not a JSON object"
@@ -160,7 +239,7 @@ def classify(
             return answer
         answer.outcome = "business_error"
         answer.error_code = payload["error"]["code"]
-        answer.reason = payload["error"].get("message") or answer.error_code
+        answer.reason = (payload["error"].get("message") or answer.error_code)[:REASON_LIMIT]
         return answer
     answer.reason = "the answer's success field must be true or false"
     return answer

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from netspace_mock import jsonio
 from netspace_mock.domain import money, reports
 
 # Only the mock's own files: no CDN, no inline script or style.
@@ -163,10 +164,14 @@ def pretty(value: Any) -> Html:
     """A request or answer body in a <pre>: JSON text re-indented, anything else as it came."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = jsonio.parse(value)
+        except ValueError:  # not strict, bounded JSON: shown as it came
             return tag("pre", value)
-    return tag("pre", json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    return tag("pre", json.dumps(value, indent=2, ensure_ascii=False, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else str(value)
 
 
 def csrf_field(token: str) -> Html:
