@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fixtures docs bench bench-peers bench-instructions clean
+.PHONY: run test lint fixtures docs bench bench-peers bench-instructions clean image-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ bench-instructions: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+
+# Build the Dockerfile on a Debian base made here (mmdebstrap, no registry), run it and check it:
+# tools/image-test.sh. Needs root, podman and mmdebstrap; caches under build/image-test/.
+image-test:
+	tools/image-test.sh
