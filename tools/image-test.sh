@@ -40,21 +40,35 @@ if ! "${PODMAN[@]}" info >/dev/null 2>"$CACHE/podman-info.err"; then
     fail "podman cannot use $CACHE/storage: $(tail -1 "$CACHE/podman-info.err") (remove that folder?)"
 fi
 
-# State this run creates, removed on every exit.
+# One run at a time on a cache. The storage is this script's own, so every container in it (build
+# containers of an interrupted build included) and every mount of it is a run's: removed at the start
+# (a run killed outright leaves them) and at the end.
+exec 9>"$CACHE/lock"
+flock --nonblock 9 || fail "another make image-test is running on $CACHE"
+remove_leftovers() {
+  local ids
+  mapfile -t ids < <("${PODMAN[@]}" ps --all --external --quiet 2>/dev/null)
+  [ "${#ids[@]}" = 0 ] || "${PODMAN[@]}" rm --force --time 5 "${ids[@]}" >/dev/null 2>&1 || true
+  "${PODMAN[@]}" image unmount --all >/dev/null 2>&1 || true
+}
+remove_leftovers
+rm -rf "$CACHE"/run-*
+
+# State this run creates, removed on every exit (INT and TERM exit too, so the trap runs).
 CONTAINER=netspace-mock-image-test-$$
 WORK=$(mktemp -d "$CACHE/run-XXXXXX")
 SERVER_PID=
-IMAGE_MOUNTED=
 cleanup() {
-  "${PODMAN[@]}" rm --force --time 5 "$CONTAINER" >/dev/null 2>&1 || true
   if [ -n "$SERVER_PID" ]; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  [ -z "$IMAGE_MOUNTED" ] || "${PODMAN[@]}" image unmount "$IMAGE" >/dev/null 2>&1 || true
+  remove_leftovers
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # 1. The base: Debian packages only, made once.
 if ! "${PODMAN[@]}" image exists "$BASE"; then
@@ -145,7 +159,6 @@ if [ "$MODE" = podman ]; then
   server_running() { [ "$("${PODMAN[@]}" inspect --format '{{.State.Running}}' "$CONTAINER")" = true ]; }
 elif [ "$MODE" = chroot ]; then
   ROOTFS=$("${PODMAN[@]}" image mount "$IMAGE")
-  IMAGE_MOUNTED=1
   # The container's network is the host's here, so the server listens on 127.0.0.1 and a free port.
   CHROOT_ENV=("${IMAGE_ENV[@]}" HOME=/data NETSPACE_MOCK_HOST=127.0.0.1 "NETSPACE_MOCK_PORT=$PORT")
   # A private mount namespace puts the volume on /data (and the host's /dev) for each command only.
