@@ -10,7 +10,7 @@ RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 PIP_QUIET = PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint fixtures docs bench bench-peers bench-instructions clean
+.PHONY: run test lint fixtures docs bench bench-peers bench-instructions clean image-test
 
 $(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,3 +62,8 @@ bench-instructions: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+
+# Build the Dockerfile on a Debian base made here (mmdebstrap, no registry), run it and check it:
+# tools/image-test.sh. Needs root, podman and mmdebstrap; caches under build/image-test/.
+image-test:
+	tools/image-test.sh

@@ -1,4 +1,7 @@
-"""The container's entrypoint and health-check commands, run as the Dockerfile states them (no engine here)."""
+"""The Dockerfile's shape, and its entrypoint and health-check commands run here as it states them.
+
+Building and running the image itself needs root and podman: `make image-test` (tools/image-test.sh).
+"""
 
 from __future__ import annotations
 
@@ -26,8 +29,10 @@ def instruction(name: str) -> list[str]:
 
 
 def image_env() -> dict[str, str]:
+    """The final stage's ENV, with $PATH expanded as the engine would (here: this machine's PATH)."""
     block = re.search(r"^ENV (.+?)(?=^\w)", DOCKERFILE, re.S | re.M).group(1)
-    return dict(pair.split("=", 1) for pair in block.replace("\\\n", " ").split())
+    pairs = dict(pair.split("=", 1) for pair in block.replace("\\\n", " ").split())
+    return {name: value.replace("$PATH", os.environ["PATH"]) for name, value in pairs.items()}
 
 
 def resolve(argv: list[str]) -> list[str]:
@@ -46,6 +51,32 @@ def test_dockerfile_is_small_non_root_and_configured_by_env():
     assert env["NETSPACE_MOCK_HOST"] == "0.0.0.0" and env["NETSPACE_MOCK_DB"].startswith("/data/")
     assert instruction("ENTRYPOINT") == ["netspace-mock", "serve"]
     assert instruction("HEALTHCHECK") == ["python", "-m", "netspace_mock.healthcheck"]
+
+
+def test_base_image_is_a_build_argument_defaulting_to_a_small_official_python():
+    assert re.search(r"^ARG BASE_IMAGE=python:3\.1\d-slim$", DOCKERFILE, re.M)
+    stages = re.findall(r"^FROM (\S+)", DOCKERFILE, re.M)
+    assert stages and all(base == "${BASE_IMAGE}" for base in stages)
+
+
+def test_the_package_is_installed_non_editably_and_compiled_into_a_venv():
+    # A Debian base's python refuses a system-wide pip install (PEP 668): the venv works on every base,
+    # and `python`/`netspace-mock` of ENTRYPOINT and HEALTHCHECK come from it through PATH.
+    install = next(row for row in DOCKERFILE.splitlines() if "bin/pip install" in row)
+    assert "--compile" in install and " -e " not in install and "--editable" not in install
+    assert "python3 -m venv /opt/netspace-mock" in DOCKERFILE
+    assert image_env()["PATH"].startswith("/opt/netspace-mock/bin:")
+    assert "COPY --from=build /opt/netspace-mock /opt/netspace-mock" in DOCKERFILE
+
+
+def test_the_build_context_leaves_out_what_the_image_does_not_need():
+    ignored = {
+        row.strip()
+        for row in (ROOT / ".dockerignore").read_text().splitlines()
+        if row.strip() and not row.startswith("#")
+    }
+    assert {".git", ".venv", "tests", "bench", "docs"} <= ignored
+    assert not ignored & {"netspace_mock", "pyproject.toml", "README.md", "*.json", "*.toml"}
 
 
 @pytest.mark.skipif(shutil.which("true") is None, reason="needs a POSIX system")
