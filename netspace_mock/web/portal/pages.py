@@ -103,7 +103,14 @@ def handler(fn: Handler, access: str = SIGNED_IN) -> Callable[[web.Request], Awa
             message = "Something unexpected went wrong in netspace-mock: a bug (its log has the details)."
             response = _refusal(visit, access, 500, "Unexpected error", message, {})
         if visit.new_form_token:
-            auth.set_cookie(response, request, auth.FORM_COOKIE, visit.cookie_token, max_age=None)
+            auth.set_cookie(
+                response,
+                request,
+                auth.FORM_COOKIE,
+                visit.cookie_token,
+                max_age=None,
+                public_https=auth.public_https(visit.platform),
+            )
         return response
 
     handle.__name__ = fn.__name__
