@@ -50,6 +50,14 @@ class Settings:
         group="signing",
     )
     max_body_bytes: int = _opt(1_048_576, "largest accepted request body, in bytes (larger: `413`)")
+    idle_timeout: float = _opt(
+        60.0,
+        "seconds a connection may stay idle, or take to send a request's line and headers, before it is "
+        "closed",
+    )
+    body_timeout: float = _opt(
+        30.0, "seconds a request's body may take to arrive (later: `408`, and the connection is closed)"
+    )
     session_ttl: int = _opt(86_400, "seconds a game session lives after it is created", group="platform")
     demo_balance: float = _opt(1000.0, "virtual balance of a demo session", group="platform")
     webhook_timeout: float = _opt(

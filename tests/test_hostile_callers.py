@@ -3,9 +3,15 @@ sandbox clock of one operator, strings SQLite cannot store, a full disk and slow
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+
+import aiohttp
 import pytest
 from test_portal import Portal, set_cookie
 
+from netspace_mock.settings import Settings
 from netspace_mock.web.portal import auth
 from support import Signed
 
@@ -39,3 +45,76 @@ async def test_the_portal_cookies_are_secure_when_the_public_url_is_https(make_c
         assert response.status == 303
     session_cookie, header = set_cookie(response, auth.SESSION_COOKIE)
     assert session_cookie["secure"] and "Secure" in header and "HttpOnly" in header
+
+
+# ---- slow connections ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def served(tmp_path):
+    """The mock on a real socket (port 0) with short idle and body timeouts; yields its settings."""
+    from netspace_mock.server import start
+
+    runner, used = await start(
+        Settings(db=str(tmp_path / "served.db"), port=0, seed=7, idle_timeout=0.5, body_timeout=0.5)
+    )
+    yield used
+    await runner.cleanup()
+
+
+async def _drip(writer: asyncio.StreamWriter, reader: asyncio.StreamReader, data: bytes) -> bytes:
+    """Send `data` one byte every 50 ms while reading; stops sending once the server answers or closes.
+    Returns what it answered."""
+    answered = bytearray()
+
+    async def read() -> None:
+        with contextlib.suppress(ConnectionError):
+            while chunk := await reader.read(65536):
+                answered.extend(chunk)
+
+    reading = asyncio.ensure_future(read())
+    for byte in data:
+        if answered or reading.done():
+            break
+        with contextlib.suppress(ConnectionError):
+            writer.write(bytes([byte]))
+            await writer.drain()
+        await asyncio.sleep(0.05)
+    await asyncio.wait_for(reading, timeout=30)
+    return bytes(answered)
+
+
+async def _health(settings: Settings) -> int:
+    async with aiohttp.ClientSession() as http, http.get(settings.base_url + "/health") as response:
+        return response.status
+
+
+async def test_a_connection_that_drips_its_headers_is_closed(served):
+    reader, writer = await asyncio.open_connection(served.host, served.port)
+    headers = b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 400 + b"\r\n\r\n"
+    dripping = asyncio.ensure_future(_drip(writer, reader, headers))
+    assert await _health(served) == 200  # others are served meanwhile
+    answered = await dripping
+    writer.close()
+    assert answered == b""  # closed without an answer, long before the headers were all sent
+
+
+async def test_a_connection_that_drips_its_body_gets_408_and_is_closed(served):
+    reader, writer = await asyncio.open_connection(served.host, served.port)
+    body = b'{"session_id": "' + b"s" * 400 + b'"}'
+    head = (
+        b"POST /api/game/launch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    writer.write(head)
+    await writer.drain()
+    dripping = asyncio.ensure_future(_drip(writer, reader, body))
+    assert await _health(served) == 200
+    answered = await dripping
+    writer.close()
+    status_line, _, rest = answered.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 408 Request Timeout"
+    envelope = json.loads(rest.partition(b"\r\n\r\n")[2])
+    assert envelope["error"]["code"] == "INVALID_REQUEST"
+    assert "did not arrive within 0.5 s" in envelope["error"]["message"]
+    assert b"Connection: close" in rest
