@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -66,7 +67,38 @@ def loads(raw: bytes) -> Any:
     # included, which only over-count): a launch's body has one.
     if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise InvalidRequest.at("$", f"JSON nests deeper than {MAX_DEPTH} levels")
+    # A lone surrogate can only come from a \uD800-\uDFFF escape (as bytes it is not UTF-8): only a
+    # body with one is walked. Such a string cannot be stored or sent as UTF-8.
+    if SURROGATE_ESCAPE.search(raw):
+        where = _lone_surrogate(value, "$")
+        if where is not None:
+            raise InvalidRequest.at(
+                where,
+                "holds a lone UTF-16 surrogate (\\ud800-\\udfff not in a pair); send valid Unicode text",
+            )
     return value
+
+
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any, path: str) -> str | None:
+    """The JSON path of the first key or string holding a lone surrogate, or None."""
+    stack = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if LONE_SURROGATE.search(node):
+                return where
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if LONE_SURROGATE.search(key):
+                    return f"{where} (a key)"
+                stack.append((child, f"{where}.{key}"))
+        elif isinstance(node, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
+    return None
 
 
 def _default(value: Any) -> Any:

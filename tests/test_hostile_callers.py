@@ -118,3 +118,66 @@ async def test_a_connection_that_drips_its_body_gets_408_and_is_closed(served):
     assert envelope["error"]["code"] == "INVALID_REQUEST"
     assert "did not arrive within 0.5 s" in envelope["error"]["message"]
     assert b"Connection: close" in rest
+
+
+# ---- strings SQLite cannot store ---------------------------------------------------------------------
+
+LONE = "\\ud800"  # as sent: the six characters of a JSON escape for half a surrogate pair
+SURROGATE_CASES = [
+    (
+        "/api/game/launch",
+        '{"session_id":"s%s","player_id":"p","game_id":"lotterix","currency":"USD"}',
+        "$.session_id",
+    ),
+    (
+        "/api/game/launch",
+        '{"session_id":"s","player_id":"p%s","game_id":"lotterix","currency":"USD"}',
+        "$.player_id",
+    ),
+    (
+        "/api/game/launch",
+        '{"session_id":"s","player_id":"p","game_id":"lotterix","currency":"USD","return_url":"https://x/%s"}',
+        "$.return_url",
+    ),
+    ("/api/game/launch-demo", '{"game_id":"lotterix","return_url":"https://x/%s"}', "$.return_url"),
+    ("/api/v1/freebets/status", '{"netspace_free_bet_id":"fb_ns_%s"}', "$.netspace_free_bet_id"),
+    ("/api/v1/freebets/cancel", '{"netspace_free_bet_id":"fb_ns_1","reason":"%s"}', "$.reason"),
+    (
+        "/api/v1/freebets/assign",
+        '{"operator_free_bet_id":"o%s","player_id":"p","free_bets":{"amount":1,"currency":"USD",'
+        '"expires_at":"2099-01-01T00:00:00Z"}}',
+        "$.operator_free_bet_id",
+    ),
+    ("/api/certification/run", '{"player_id":"p%s","currency":"USD"}', "$.player_id"),
+    ("/api/sandbox/game/bet", '{"session_id":"s%s","amount":1}', "$.session_id"),
+    ("/api/sandbox/deliveries/resend", '{"action_type":"win","transaction_id":"t%s"}', "$.transaction_id"),
+    (
+        "/api/game/launch",
+        '{"session_id":"s","player_id":"p","game_id":"lotterix","currency":"USD","%s":1}',
+        "$ (a key)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "template", "field"), SURROGATE_CASES)
+async def test_a_lone_surrogate_is_400_naming_the_field(client, path, template, field):
+    error = await client.error("POST", path, raw=template % LONE, status=400, code="INVALID_REQUEST")
+    assert error["details"]["errors"][0]["path"] == field
+    assert "lone UTF-16 surrogate" in error["message"] and field in error["message"]
+
+
+async def test_a_surrogate_pair_is_text_like_any_other(client):
+    body = '{"session_id":"s\\ud83d\\ude00","player_id":"p","game_id":"lotterix","currency":"USD"}'
+    _, answer = await client.post("/api/game/launch", raw=body, expect=200)
+    assert answer["session_id"] == "s\U0001f600"
+
+
+async def test_a_lone_surrogate_reaches_neither_the_game_page_nor_the_reference_wallet(client):
+    launched = await client.ok(
+        "POST",
+        "/api/game/launch",
+        {"session_id": "s", "player_id": "p", "game_id": "lotterix", "currency": "USD"},
+    )
+    token = launched["game_url"].rsplit("/", 1)[-1].split("?")[0]
+    async with client.client.post(f"/play/{token}/round", data=b'{"stake":"%s"}' % LONE.encode()) as r:
+        assert r.status == 400 and (await r.json())["error"]["code"] == "INVALID_REQUEST"
