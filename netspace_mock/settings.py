@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "NETSPACE_MOCK_"
+# Loopback and the private ranges a CI network or a container network uses.
+DEFAULT_WEBHOOK_HOSTS = "127.0.0.0/8,::1,localhost,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
 
 def _opt(default: Any, help: str, *, choices: tuple[str, ...] | None = None, group: str = "server") -> Any:
@@ -25,6 +27,13 @@ class Settings:
         None,
         "the default operator's webhook; unset: the built-in reference wallet at `/operator/webhook`",
         group="operator",
+    )
+    webhook_allowed_hosts: str = _opt(
+        DEFAULT_WEBHOOK_HOSTS,
+        "hosts a webhook may point at: comma-separated CIDRs, addresses and host names (a name is also "
+        "allowed when it resolves to an allowed address), or `*` for any; link-local and cloud-metadata "
+        "addresses are refused unless listed as that very address",
+        group="webhooks",
     )
     operators: str | None = _opt(
         None,

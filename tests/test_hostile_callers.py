@@ -9,25 +9,14 @@ import json
 
 import aiohttp
 import pytest
+import test_portal
 from test_portal import Portal, set_cookie
 
 from netspace_mock.settings import Settings
 from netspace_mock.web.portal import auth
 from support import Signed
 
-
-@pytest.fixture
-async def portals():
-    """Browsers on a mock, each with its own cookies: `portals(client)`."""
-    opened: list[Portal] = []
-
-    def open_one(target: Signed) -> Portal:
-        opened.append(Portal(target))
-        return opened[-1]
-
-    yield open_one
-    for p in opened:
-        await p.close()
+portals = test_portal.portals  # browsers on a mock, each with its own cookies
 
 
 async def test_the_portal_cookies_are_secure_when_the_public_url_is_https(make_client, portals):
