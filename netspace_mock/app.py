@@ -22,6 +22,7 @@ from netspace_mock.paths import fixture
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.store import Database, games, keys
+from netspace_mock.webhooks import targets
 from netspace_mock.webhooks.client import WebhookClient
 from netspace_mock.webhooks.dispatcher import Dispatcher
 
@@ -64,8 +65,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
 
     async def webhook_context(app: web.Application) -> AsyncIterator[None]:
         platform = app[PLATFORM]
-        connector = aiohttp.TCPConnector(limit=256, limit_per_host=128)
-        async with aiohttp.ClientSession(connector=connector) as session:
+        # Every call's URL and resolved addresses are checked against webhook_allowed_hosts.
+        policy = platform.operators.targets.policy
+        connector = aiohttp.TCPConnector(
+            limit=256, limit_per_host=128, resolver=targets.GuardedResolver(policy)
+        )
+        async with aiohttp.ClientSession(
+            connector=connector, middlewares=(targets.client_middleware(policy),)
+        ) as session:
             platform.webhooks = WebhookClient(
                 session, clock, settings.webhook_timeout, settings.webhook_concurrency
             )

@@ -53,6 +53,10 @@ class InvalidState(ApiError):
     code, status, message = "INVALID_STATE", 409, "the object is not in a state that allows this"
 
 
+class RequestTimeout(ApiError):
+    code, status, message = "INVALID_REQUEST", 408, "the request did not arrive in time"
+
+
 class PayloadTooLarge(ApiError):
     code, status, message = "PAYLOAD_TOO_LARGE", 413, "request body too large"
 

@@ -4,6 +4,7 @@ they are read in a webhook's answer) and strict JSON out (finite, bounded number
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -90,7 +91,38 @@ def loads(raw: bytes) -> Any:
     # included, which only over-count): a launch's body has one.
     if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise InvalidRequest.at("$", f"JSON nests deeper than {MAX_DEPTH} levels")
+    # A lone surrogate can only come from a \uD800-\uDFFF escape (as bytes it is not UTF-8): only a
+    # body with one is walked. Such a string cannot be stored or sent as UTF-8.
+    if SURROGATE_ESCAPE.search(raw):
+        where = _lone_surrogate(value, "$")
+        if where is not None:
+            raise InvalidRequest.at(
+                where,
+                "holds a lone UTF-16 surrogate (\\ud800-\\udfff not in a pair); send valid Unicode text",
+            )
     return value
+
+
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any, path: str) -> str | None:
+    """The JSON path of the first key or string holding a lone surrogate, or None."""
+    stack = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if LONE_SURROGATE.search(node):
+                return where
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if LONE_SURROGATE.search(key):
+                    return f"{where} (a key)"
+                stack.append((child, f"{where}.{key}"))
+        elif isinstance(node, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
+    return None
 
 
 def parse(text: str, what: str = "the answer") -> Any:
@@ -107,25 +139,9 @@ def parse(text: str, what: str = "the answer") -> Any:
         raise ValueError(f"{what} nests deeper than {MAX_DEPTH} levels") from None
     if text.count("{") + text.count("[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise ValueError(f"{what} nests deeper than {MAX_DEPTH} levels")
-    if "\\u" in text:
-        _check_unicode(value, what)
+    if "\\u" in text and _lone_surrogate(value, "$") is not None:
+        raise ValueError(f"{what} holds a string that is not Unicode (a lone surrogate)")
     return value
-
-
-def _check_unicode(value: Any, what: str) -> None:
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, str):
-            try:
-                node.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError(f"{what} holds a string that is not Unicode (a lone surrogate)") from None
 
 
 def _default(value: Any) -> Any:

@@ -30,6 +30,9 @@ def _bind(host: str) -> socket.socket:
 
 # Seconds a request in flight at shutdown gets to finish, and again once told to stop.
 SHUTDOWN_GRACE = 5.0
+# Seconds the rest of a body is still read (and dropped) after an early answer (413, 408), so the
+# client sees the answer rather than a reset; aiohttp's own 10 s let a dripping client stay that long.
+LINGER = 2.0
 
 
 async def start(settings: Settings, **app_options) -> tuple[web.AppRunner, Settings]:
@@ -44,6 +47,10 @@ async def start(settings: Settings, **app_options) -> tuple[web.AppRunner, Setti
         access_log=None,
         handle_signals=False,
         shutdown_timeout=SHUTDOWN_GRACE,
+        # The idle timer also runs while a request's headers arrive, so a connection that drips them
+        # is closed too (aiohttp has no separate header timeout).
+        keepalive_timeout=settings.idle_timeout,
+        lingering_time=LINGER,
     )
     try:
         await runner.setup()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "NETSPACE_MOCK_"
+# Loopback and the private ranges a CI network or a container network uses.
+DEFAULT_WEBHOOK_HOSTS = "127.0.0.0/8,::1,localhost,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
 
 def _opt(default: Any, help: str, *, choices: tuple[str, ...] | None = None, group: str = "server") -> Any:
@@ -25,6 +27,13 @@ class Settings:
         None,
         "the default operator's webhook; unset: the built-in reference wallet at `/operator/webhook`",
         group="operator",
+    )
+    webhook_allowed_hosts: str = _opt(
+        DEFAULT_WEBHOOK_HOSTS,
+        "hosts a webhook may point at: comma-separated CIDRs, addresses and host names (a name is also "
+        "allowed when it resolves to an allowed address), or `*` for any; link-local and cloud-metadata "
+        "addresses are refused unless listed as that very address",
+        group="webhooks",
     )
     operators: str | None = _opt(
         None,
@@ -50,6 +59,14 @@ class Settings:
         group="signing",
     )
     max_body_bytes: int = _opt(1_048_576, "largest accepted request body, in bytes (larger: `413`)")
+    idle_timeout: float = _opt(
+        60.0,
+        "seconds a connection may stay idle, or take to send a request's line and headers, before it is "
+        "closed",
+    )
+    body_timeout: float = _opt(
+        30.0, "seconds a request's body may take to arrive (later: `408`, and the connection is closed)"
+    )
     session_ttl: int = _opt(86_400, "seconds a game session lives after it is created", group="platform")
     demo_balance: float = _opt(1000.0, "virtual balance of a demo session", group="platform")
     webhook_timeout: float = _opt(

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import jsonio, logs, schemas, signing
+from netspace_mock.api import body as request_body
 from netspace_mock.api.auth import authenticate
 from netspace_mock.api.call import Call, Route
 from netspace_mock.api.replay import ReplayDetector
@@ -83,7 +84,11 @@ def piped(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
         operator_id, replay = None, None
         try:
             if path.startswith("/api/"):
-                raw = await request.read() if request.body_exists else b""
+                raw = (
+                    await request_body.read(request, platform.settings.body_timeout)
+                    if request.body_exists
+                    else b""
+                )
                 request[RAW_BODY] = raw
                 operator = authenticate(
                     request.headers,
@@ -100,7 +105,7 @@ def piped(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
                 replay = app[REPLAYS].seen(operator.id, request.headers[signing.HEADER_SIGNATURE])
             response = await handler(request)
         except ApiError as err:
-            response = error_response(err)
+            response = request_body.close_if_late(error_response(err), err)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise

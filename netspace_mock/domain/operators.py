@@ -13,6 +13,7 @@ from netspace_mock.settings import Settings
 from netspace_mock.store import Database
 from netspace_mock.store import operators as store
 from netspace_mock.store.operators import Operator
+from netspace_mock.webhooks.targets import Targets
 
 URL_LIMIT = 2048
 
@@ -24,12 +25,29 @@ class OperatorDirectory:
         self._by_key: dict[str, Operator] = {}
         self._by_id: dict[int, Operator] = {}
         self.default: Operator | None = None
+        self.targets: Targets | None = None
 
     async def load(self, db: Database, settings: Settings, now: str) -> None:
+        """The operators of the settings and the database. A webhook URL of the settings that the mock
+        may not call stops the start, saying why."""
+        try:
+            self.targets = Targets.from_settings(settings)
+        except ValueError as exc:
+            raise SystemExit(f"netspace-mock: invalid setting: {exc}") from None
+        entries = read_operators_file(settings.operators) if settings.operators else []
+        for where, url in [("--webhook-url", settings.webhook_url)] + [
+            (f"--operators {settings.operators}: entry {i}", e.get("webhook_url"))
+            for i, e in enumerate(entries)
+        ]:
+            if check_webhook_url(url) is not None:
+                try:
+                    await self.targets.check(url.strip())
+                except InvalidRequest as exc:
+                    raise SystemExit(f"netspace-mock: {where}: {exc.message}") from None
         self.default = await store.upsert(
             db, "Default operator", settings.api_key, settings.secret_key, settings.webhook_url, now
         )
-        for entry in read_operators_file(settings.operators) if settings.operators else []:
+        for entry in entries:
             await store.upsert(
                 db, entry["name"], entry["api_key"], entry["secret_key"], entry.get("webhook_url"), now
             )
@@ -62,6 +80,8 @@ class OperatorDirectory:
 
     async def set_webhook(self, db: Database, operator: Operator, url: str | None) -> Operator:
         url = check_webhook_url(url)
+        if url is not None and self.targets is not None:
+            await self.targets.check(url)
         await store.set_webhook(db, operator.id, url)
         return await self._reload(db, operator.id)
 

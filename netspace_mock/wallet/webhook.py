@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import jsonio, schemas, settings, signing
+from netspace_mock.api.body import read as read_body
 from netspace_mock.api.pipeline import PLATFORM, json_response
 from netspace_mock.domain import money
 from netspace_mock.domain.platform import Platform
@@ -43,7 +44,7 @@ class Refusal(Exception):
 
 async def handle(request: web.Request) -> web.Response:
     platform = request.app[PLATFORM]
-    raw = await request.read()
+    raw = await read_body(request, platform.settings.body_timeout)
     try:
         operator_id = _authenticate(platform, request, raw)
         call = _parse(raw)

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import jsonio, schemas
+from netspace_mock.api.body import read as read_body
 from netspace_mock.api.pipeline import PLATFORM, add, json_response
 from netspace_mock.domain import game_page
 from netspace_mock.domain.game_math import PICKS, POOL
@@ -160,7 +161,7 @@ async def state(request: web.Request) -> web.Response:
 async def play_round(request: web.Request) -> web.Response:
     platform = request.app[PLATFORM]
     session = await game_page.require(platform, request.match_info["token"])
-    body = jsonio.loads(await request.read())
+    body = jsonio.loads(await read_body(request, platform.settings.body_timeout))
     schemas.validate("play.round.request", body)
     played = await game_page.play(platform, session, body)
     return _no_store(json_response({"success": True, **played}))

@@ -70,7 +70,14 @@ async def sign_in(visit: Visit) -> web.Response:
         await auth.close_session(platform, visit.session)
     token = await auth.open_session(platform, operator)
     response = await visit.redirect(safe_next(visit.field("next")))
-    auth.set_cookie(response, visit.request, auth.SESSION_COOKIE, token, max_age=auth.SESSION_SECONDS)
+    auth.set_cookie(
+        response,
+        visit.request,
+        auth.SESSION_COOKIE,
+        token,
+        max_age=auth.SESSION_SECONDS,
+        public_https=auth.public_https(platform),
+    )
     return response
 
 
@@ -108,6 +115,7 @@ async def register(visit: Visit) -> web.Response:
         ticket,
         max_age=auth.REVEAL_SECONDS,
         path="/portal/register",
+        public_https=auth.public_https(visit.platform),
     )
     return response
 

@@ -85,8 +85,10 @@ def set_cookie(
     *,
     max_age: int | None,
     path: str = COOKIE_PATH,
+    public_https: bool = False,
 ) -> None:
-    """HttpOnly, SameSite=Strict, scoped to the portal; Secure when the request came over https."""
+    """HttpOnly, SameSite=Strict, scoped to the portal; Secure when the request came over https or the
+    public URL is https (a TLS-terminating proxy in front speaks plain HTTP to the mock)."""
     response.set_cookie(
         name,
         value,
@@ -94,8 +96,13 @@ def set_cookie(
         path=path,
         httponly=True,
         samesite="Strict",
-        secure=request.secure or None,
+        secure=request.secure or public_https or None,
     )
+
+
+def public_https(platform: Platform) -> bool:
+    """True when browsers reach the portal over https (`public_url`), whatever the mock itself speaks."""
+    return platform.settings.base_url.lower().startswith("https://")
 
 
 def clear_cookie(response: web.StreamResponse, name: str, path: str = COOKIE_PATH) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from netspace_mock.api import body as request_body
 from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.errors import ApiError
 from netspace_mock.store import portal as store
@@ -59,7 +60,7 @@ async def _prepare(visit: Visit, access: str) -> None:
     if access == NO_FORM:
         return
     if request.method == "POST":
-        visit.form = await read_form(request)
+        visit.form = await read_form(request, visit.platform.settings.body_timeout)
         if not auth.same(visit.csrf, visit.field("csrf_token")):
             raise forged()
     elif visit.session is not None and visit.session.notice and access != POLL:
@@ -94,6 +95,7 @@ def handler(fn: Handler, access: str = SIGNED_IN) -> Callable[[web.Request], Awa
             response = _refusal(visit, access, p.status, p.title, p.message, p.headers)
         except ApiError as err:
             response = _refusal(visit, access, err.status, "Not possible", err.message, {})
+            request_body.close_if_late(response, err)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
@@ -103,7 +105,14 @@ def handler(fn: Handler, access: str = SIGNED_IN) -> Callable[[web.Request], Awa
             message = "Something unexpected went wrong in netspace-mock: a bug (its log has the details)."
             response = _refusal(visit, access, 500, "Unexpected error", message, {})
         if visit.new_form_token:
-            auth.set_cookie(response, request, auth.FORM_COOKIE, visit.cookie_token, max_age=None)
+            auth.set_cookie(
+                response,
+                request,
+                auth.FORM_COOKIE,
+                visit.cookie_token,
+                max_age=None,
+                public_https=auth.public_https(visit.platform),
+            )
         return response
 
     handle.__name__ = fn.__name__

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from netspace_mock.api import body as request_body
 from netspace_mock.domain.platform import Platform
 from netspace_mock.store import portal as store
 from netspace_mock.store.operators import Operator
@@ -112,9 +113,9 @@ class Visit:
 Handler = Callable[[Visit], Awaitable[web.StreamResponse]]
 
 
-async def read_form(request: web.Request) -> dict[str, list[str]]:
+async def read_form(request: web.Request, seconds: float) -> dict[str, list[str]]:
     try:
-        data = await request.post()
+        data = await request_body.form(request, seconds)
     except web.HTTPRequestEntityTooLarge:
         raise Problem(413, "Form too large", "The form sent more data than the portal accepts.") from None
     except (ValueError, UnicodeDecodeError, AssertionError):
