@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from netspace_mock import jsonio, logs, schemas, signing
+from netspace_mock import jsonio, schemas, signing
 from netspace_mock.api.auth import authenticate
 from netspace_mock.api.call import Call, Route
 from netspace_mock.api.replay import ReplayDetector
@@ -120,11 +120,13 @@ def piped(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
         }
         if replay is not None:
             extra["replay"] = replay
-        logs.info_line(
-            log,
+        log.info(
             "%s %s %s%s",
-            (method, path, status, " (replay of an earlier request)" if replay else ""),
-            extra,
+            method,
+            path,
+            status,
+            " (replay of an earlier request)" if replay else "",
+            extra=extra,
         )
         return response
 
