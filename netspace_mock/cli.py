@@ -90,9 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def event_loop(choice: str) -> tuple[Callable[[], asyncio.AbstractEventLoop] | None, str]:
     """The loop factory for asyncio.Runner (None: asyncio's own) and its name, for the `event_loop`
-    setting. uvloop runs the same asyncio code on a loop written in C: about 11% fewer instructions per
-    signed launch and 14% per catalog request (docs/performance.md). Without it (it is not built for
-    Windows, for one), `auto` serves on asyncio's loop and an explicit `uvloop` is refused."""
+    setting: uvloop runs the same asyncio code on a loop written in C (docs/performance.md). Without it
+    (it is not built for Windows, for one), `auto` serves on asyncio's loop and an explicit `uvloop` is
+    refused."""
     if choice == "asyncio":
         return None, "asyncio"
     try:
