@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from netspace_mock.api.pipeline import PLATFORM, REPLAYS
+from netspace_mock.api.pipeline import ANSWERS, PLATFORM, REPLAYS, STATIC_KEPT, pipeline
 from netspace_mock.api.replay import ReplayDetector
 from netspace_mock.api.routes import setup_routes
 from netspace_mock.domain import free_bets, launch_tokens, rounds
 from netspace_mock.domain.catalog import Catalog
 from netspace_mock.domain.operators import OperatorDirectory
 from netspace_mock.domain.platform import Platform
+from netspace_mock.lru import LRU
 from netspace_mock.paths import fixture
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
@@ -32,8 +33,9 @@ log = logging.getLogger("netspace_mock")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | None = None) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[pipeline])
     app[REPLAYS] = ReplayDetector()
+    app[ANSWERS] = LRU(STATIC_KEPT)
     clock = clock or Clock()
     ids = ids or Ids(settings.seed)
 

@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from logging.handlers import QueueListener
 from typing import NoReturn
 
 from netspace_mock import __version__, signing
@@ -128,9 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def event_loop(choice: str) -> tuple[Callable[[], asyncio.AbstractEventLoop] | None, str]:
     """The loop factory for asyncio.Runner (None: asyncio's own) and its name, for the `event_loop`
-    setting. uvloop runs the same asyncio code on a loop written in C: about 11% fewer instructions per
-    signed launch and 14% per catalog request (docs/performance.md). Without it (it is not built for
-    Windows, for one), `auto` serves on asyncio's loop and an explicit `uvloop` is refused."""
+    setting: uvloop runs the same asyncio code on a loop written in C (docs/performance.md). Without it
+    (it is not built for Windows, for one), `auto` serves on asyncio's loop and an explicit `uvloop` is
+    refused."""
     if choice == "asyncio":
         return None, "asyncio"
     try:
@@ -149,9 +150,17 @@ def event_loop(choice: str) -> tuple[Callable[[], asyncio.AbstractEventLoop] | N
 
 async def _serve(settings: Settings, loop_name: str = "asyncio") -> None:
     from netspace_mock import logs
+
+    listener = logs.setup(settings.log_format)
+    try:
+        await _serve_until_stopped(settings, loop_name, listener)
+    finally:
+        listener.stop()  # writes the lines still queued
+
+
+async def _serve_until_stopped(settings: Settings, loop_name: str, listener: QueueListener) -> None:
     from netspace_mock.server import start
 
-    logs.setup(settings.log_format)
     # Handled from the start: a SIGTERM right after the banner still shuts down cleanly.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -178,7 +187,7 @@ async def _serve(settings: Settings, loop_name: str = "asyncio") -> None:
     )
     if cleanup not in done:
         why = "a second signal came" if forced in done else f"it took longer than {SHUTDOWN_LIMIT:g} s"
-        _exit_now(f"netspace-mock: stopping without finishing the shutdown: {why}")
+        _exit_now(f"netspace-mock: stopping without finishing the shutdown: {why}", listener)
     forced.cancel()
     cleanup.result()
 
@@ -186,7 +195,7 @@ async def _serve(settings: Settings, loop_name: str = "asyncio") -> None:
 SHUTDOWN_LIMIT = 15.0  # more than aiohttp needs for requests in flight: twice SHUTDOWN_GRACE
 
 
-def _exit_now(reason: str) -> NoReturn:
+def _exit_now(reason: str, listener: QueueListener) -> NoReturn:
     """Leave at once (exit code 2), after saying why and what was still running. The database is safe:
     every transaction is committed or not, and SQLite's WAL recovers on the next open."""
     current = asyncio.current_task()
@@ -197,6 +206,7 @@ def _exit_now(reason: str) -> NoReturn:
             where = ", ".join(f"{f.f_code.co_name} ({f.f_code.co_filename}:{f.f_lineno})" for f in frames)
             lines.append(f"  {task.get_name()}: {where or 'starting'}")
     print("\n".join(lines), file=sys.stderr, flush=True)
+    listener.stop()
     logging.shutdown()
     os._exit(EXIT_ERROR)
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-import fastjsonschema
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -19,6 +17,7 @@ from netspace_mock.paths import schema_files
 
 BASE_URI = "https://schemas.netspace-mock.invalid/"
 MAX_ERRORS = 50
+MAX_REF_DEPTH = 64
 
 
 @cache
@@ -32,9 +31,11 @@ def documents() -> dict[str, dict[str, Any]]:
 
 @cache
 def _registry() -> Registry:
-    return Registry().with_resources(
+    """Every schema under its $id, crawled once, so that validation follows a $ref by a lookup."""
+    resources = [
         (BASE_URI + f"{name}.json", Resource.from_contents(doc)) for name, doc in documents().items()
-    )
+    ]
+    return Registry().with_resources(resources).crawl()
 
 
 def _is_integer(checker, instance: Any) -> bool:
@@ -49,97 +50,30 @@ Validator = validators.extend(
 )
 
 
-def _follow(doc: dict[str, Any], pointer: str) -> Any:
-    node: Any = doc
-    for part in filter(None, pointer.split("/")):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
-
-
-def inline(node: Any, doc_name: str, depth: int = 0) -> Any:
-    """The schema with every $ref replaced by what it points at (the files hold no recursive refs).
-
-    Validation then never looks a reference up: that lookup was most of the time spent validating a
-    webhook payload (about 370 µs each, 30 µs inlined)."""
-    if depth > 64:
-        raise ValueError(f"{doc_name}: $ref nesting too deep (a recursive schema?)")
+def resolved(node: Any, resolver: Any, depth: int = 0) -> Any:
+    """The schema with each $ref replaced by what `resolver` (the registry's) finds for it; the schemas
+    hold no recursive $ref. Followed at every validation instead, the lookups were most of its time."""
+    if depth > MAX_REF_DEPTH:
+        raise ValueError(f"$ref nesting deeper than {MAX_REF_DEPTH} levels (a recursive schema?)")
     if isinstance(node, list):
-        return [inline(item, doc_name, depth + 1) for item in node]
+        return [resolved(item, resolver, depth + 1) for item in node]
     if not isinstance(node, dict):
         return node
-    if isinstance(node.get("$ref"), str):
-        file, _, pointer = node["$ref"].partition("#")
-        target_doc = file.removesuffix(".json") if file else doc_name
-        target = inline(_follow(documents()[target_doc], pointer), target_doc, depth + 1)
-        target = {k: v for k, v in target.items() if k not in ("$id", "$schema")}
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
-        return {**target, **siblings} if not set(siblings) & set(target) else {"allOf": [target], **siblings}
-    return {key: inline(value, doc_name, depth + 1) for key, value in node.items() if key != "$defs"}
+    if not isinstance(node.get("$ref"), str):
+        return {key: resolved(value, resolver, depth + 1) for key, value in node.items()}
+    found = resolver.lookup(node["$ref"])
+    target = resolved(found.contents, found.resolver, depth + 1)
+    siblings = {key: resolved(value, resolver, depth + 1) for key, value in node.items() if key != "$ref"}
+    return {"allOf": [target], **siblings} if siblings else target
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
+    """The validator of schemas/<name>.json, built once."""
     if name not in documents():
         raise KeyError(f"no schema named {name!r} in data/schemas/")
-    return Validator(inline(documents()[name], name), registry=_registry())
-
-
-# Keywords that mean the same in draft-07 (what fastjsonschema compiles) as in 2020-12 (what the files
-# are written in), plus annotations. A schema using any other keyword is only ever checked by jsonschema.
-FAST_KEYWORDS = frozenset(
-    {
-        "type", "properties", "required", "additionalProperties", "enum", "const", "minimum", "maximum",
-        "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "items", "minItems",
-        "maxItems", "allOf", "anyOf", "oneOf", "not", "title", "description", "$schema", "$id",
-        # Python's == finds at least the duplicates JSON's equality finds (and 1 == True besides: a
-        # payload refused for that is checked again by jsonschema), so uniqueItems never lets one by.
-        "uniqueItems",
-        # 2019-09's dependentRequired is draft-07's dependencies with lists: renamed by _draft07().
-        "dependentRequired",
-    }
-)  # fmt: skip
-NAMED = ("properties", "dependentRequired")  # keywords whose keys are names, not keywords
-DRAFT07_NAME = {"dependentRequired": "dependencies"}  # 2019-09's name -> draft-07's, same meaning
-
-
-class _NotFast(Exception):
-    """The schema uses a keyword the compiled check could read differently."""
-
-
-def _draft07(node: Any) -> Any:
-    """The schema as draft-07 reads it, or _NotFast when a keyword is not in FAST_KEYWORDS (or `items`
-    is a list, which draft-07 reads as a tuple)."""
-    if isinstance(node, list):
-        return [_draft07(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key not in FAST_KEYWORDS or (key == "items" and not isinstance(value, dict)):
-            raise _NotFast(key)
-        if key in ("enum", "const"):
-            out[key] = value
-        elif key in NAMED and isinstance(value, dict):
-            out[DRAFT07_NAME.get(key, key)] = {name: _draft07(child) for name, child in value.items()}
-        else:
-            out[key] = _draft07(value)
-    return out
-
-
-@cache
-def fast_check(name: str) -> Callable[[Any], Any] | None:
-    """A compiled yes/no check of the schema (fastjsonschema: a function generated from it, about 15
-    times faster than jsonschema's walk), or None when the schema uses a keyword it could read
-    differently. It only says "valid": any payload it refuses is described by jsonschema, which stays the
-    one authority on what is wrong (and on what is right: a payload it refuses is checked again)."""
-    try:
-        schema = _draft07(validator(name).schema)
-    except _NotFast:
-        return None
-    compiled = {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
-    return fastjsonschema.compile(
-        {"$schema": "http://json-schema.org/draft-07/schema#", **compiled}, use_formats=False
-    )
+    resolver = _registry().resolver(base_uri=BASE_URI + f"{name}.json")
+    return Validator(resolved(documents()[name], resolver), registry=_registry())
 
 
 @cache
@@ -245,13 +179,7 @@ def _describe(error: ValidationError) -> tuple[str, str]:
 
 
 def problems(name: str, payload: Any) -> list[dict[str, str]]:
-    fast = fast_check(name)
-    if fast is not None:
-        try:
-            fast(payload)
-            return []
-        except fastjsonschema.JsonSchemaException:
-            pass  # described (or found valid after all) by jsonschema below
+    """Every problem of `payload` against the schema (at most MAX_ERRORS), as {path, message}."""
     found = []
     for error in sorted(validator(name).iter_errors(payload), key=lambda e: list(map(str, e.absolute_path))):
         path, message = _describe(error)

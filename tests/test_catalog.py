@@ -290,3 +290,12 @@ async def test_a_repeated_query_gets_the_same_answer_and_a_bad_one_is_refused_ev
         "GET", "/api/games/catalog?category=lottery&per_page=2", status=401, code="UNAUTHORIZED",
         headers={"X-Signature": "0" * 64},
     )  # fmt: skip
+
+
+async def test_two_apps_in_one_process_keep_their_own_catalog_answers(make_client, tmp_path):
+    """The static answers are cached per app: another app's base_url is in its own thumbnails."""
+    first = await make_client(db=str(tmp_path / "a.db"), public_url="http://first.example")
+    second = await make_client(db=str(tmp_path / "b.db"), public_url="http://second.example")
+    for signed, host in ((first, "first"), (second, "second"), (first, "first")):
+        page = await signed.ok("GET", "/api/games/catalog?per_page=3")
+        assert {game["thumbnail_url"].split("/")[2] for game in page["games"]} == {f"{host}.example"}

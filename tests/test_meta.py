@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 from urllib.parse import unquote
@@ -166,3 +167,30 @@ def test_bodyless_posts_are_real_routes():
 def test_every_route_has_a_response_schema():
     missing = [f"{r.method} {r.path}" for r in ROUTES if not r.response]
     assert missing == []
+
+
+async def test_every_failure_leaves_through_the_pipeline_as_the_envelope(aiohttp_client, settings, caplog):
+    """A bug in a handler is a 500 envelope, aiohttp's own 404 and 405 are envelopes, and each request
+    writes one log line with the status it was answered with."""
+    from netspace_mock.app import create_app
+
+    async def broken(request):
+        raise RuntimeError("a bug")
+
+    app = create_app(settings)
+    app.router.add_get("/broken", broken)
+    client = await aiohttp_client(app)
+    caplog.set_level(logging.INFO, logger="netspace_mock")
+    answers = []
+    for method, path in (("GET", "/broken"), ("GET", "/nowhere"), ("DELETE", "/health")):
+        resp = await client.request(method, path)
+        answers.append((resp.status, (await resp.json())["error"]["code"]))
+    assert answers == [(500, "INTERNAL_ERROR"), (404, "NOT_FOUND"), (405, "METHOD_NOT_ALLOWED")]
+    lines = [r for r in caplog.records if r.name == "netspace_mock.requests"]
+    assert [(r.levelname, r.method, r.path, r.status) for r in lines if r.levelname == "INFO"] == [
+        ("INFO", "GET", "/broken", 500),
+        ("INFO", "GET", "/nowhere", 404),
+        ("INFO", "DELETE", "/health", 405),
+    ]
+    errors = [r for r in lines if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "RuntimeError: a bug" in logging.Formatter().format(errors[0])

@@ -19,7 +19,7 @@ class Call:
     params: dict[str, str] = field(default_factory=dict)
 
 
-Handler = Callable[[Call], Awaitable[Any]]  # a dict, or an already encoded answer (jsonio.Encoded)
+Handler = Callable[[Call], Awaitable[Any]]  # the answer's fields, a dict
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
 """Handlers of /api/games/*: catalog with filters, one game, categories, featured.
 
 The catalog does not change while the mock serves: the catalog, categories and featured routes are
-`static` (their answers are kept encoded per query string by the pipeline), and a game's detail is
-encoded once per game (Catalog.answer), but Lotterix's, which carries the operator's jackpot.
+`static` (their answers are kept encoded per query string by the pipeline).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from netspace_mock.api.call import Call
 from netspace_mock.domain import jackpots
 from netspace_mock.domain.catalog import CatalogQuery
 from netspace_mock.errors import InvalidRequest, NotFound
-from netspace_mock.jsonio import Encoded
 
 
 async def catalog(call: Call) -> dict[str, Any]:
@@ -27,7 +25,7 @@ async def catalog(call: Call) -> dict[str, Any]:
     return {"games": games, "pagination": pagination}
 
 
-async def game(call: Call) -> dict[str, Any] | Encoded:
+async def game(call: Call) -> dict[str, Any]:
     found = call.platform.catalog.get(call.params["gameId"])
     if found is None:
         raise NotFound(
@@ -35,7 +33,7 @@ async def game(call: Call) -> dict[str, Any] | Encoded:
         )
     if found["has_jackpot"]:
         return {"game": {**found, "jackpot": await jackpots.for_game(call.platform, call.operator)}}
-    return call.platform.catalog.answer(("game", found["id"]), lambda: {"game": found})
+    return {"game": found}
 
 
 async def categories(call: Call) -> dict[str, Any]:

@@ -1,12 +1,9 @@
-"""The one request pipeline, top to bottom: read → authenticate → route → validate → act → respond.
+"""The one request pipeline, an aiohttp middleware: read → authenticate → route → validate → act → respond.
 
-`add` registers every route of the mock with the pipeline around its handler (`piped`), and
-`add_fallback` a last route that answers any other path with the NOT_FOUND envelope, or
-METHOD_NOT_ALLOWED naming the methods that path takes. Every failure, ours or aiohttp's, leaves through
-`error_response`, so every answer is the envelope. The pipeline wraps each handler rather than being an
-aiohttp middleware: a middleware costs every request a handler chain built and a layer of calls
-(about 3% of a catalog request's CPU). An accepted request seen before (same operator and signature) is
-a replay: accepted, as the guide allows inside the timestamp window, and logged with `replay: true`.
+Every failure, ours or aiohttp's (no route, wrong method, body too large), becomes an ApiError in
+`api_error` and leaves through `error_response`, so every answer is the envelope; the request log line is
+written once, here. An accepted request seen before (same operator and signature) is a replay: accepted,
+as the guide allows inside the timestamp window, and logged with `replay: true`.
 """
 
 from __future__ import annotations
@@ -14,12 +11,11 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from netspace_mock import jsonio, logs, schemas, signing
+from netspace_mock import jsonio, schemas, signing
 from netspace_mock.api import body as request_body
 from netspace_mock.api.auth import authenticate
 from netspace_mock.api.call import Call, Route
@@ -40,6 +36,8 @@ from netspace_mock.store.operators import Operator
 log = logging.getLogger("netspace_mock.requests")
 PLATFORM = web.AppKey("platform", Platform)
 REPLAYS = web.AppKey("replays", ReplayDetector)  # one per app, set by create_app
+STATIC_KEPT = 1024  # encoded answers kept for the static routes (distinct route and query string)
+ANSWERS = web.AppKey("answers", LRU)  # the static routes' encoded answers, one cache per app
 OPERATOR = web.RequestKey("operator", Operator)
 RAW_BODY = web.RequestKey("raw_body", bytes)
 
@@ -52,12 +50,15 @@ def error_response(err: ApiError) -> web.Response:
     return json_response(envelope(err), status=err.status)
 
 
-def _translate(exc: web.HTTPException, request: web.Request) -> ApiError:
+def api_error(exc: Exception, request: web.Request) -> ApiError:
+    """The ApiError any failure of a request is answered with: the one place a failure is mapped."""
+    if isinstance(exc, ApiError):
+        return exc
     if isinstance(exc, web.HTTPMethodNotAllowed):
-        allowed = ", ".join(sorted(exc.allowed_methods))
+        allowed = sorted(exc.allowed_methods)
         return MethodNotAllowed(
-            f"{request.method} is not allowed on {request.path}; use {allowed}",
-            details={"allowed_methods": sorted(exc.allowed_methods)},
+            f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}",
+            details={"allowed_methods": allowed},
         )
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         limit = request.app[PLATFORM].settings.max_body_bytes
@@ -68,101 +69,70 @@ def _translate(exc: web.HTTPException, request: web.Request) -> ApiError:
         return NotFound(
             f"no route {request.method} {request.path[:256]}; GET /openapi.json lists every route"
         )
-    err = ApiError(exc.reason or "HTTP error")
-    err.status, err.code = exc.status, "INVALID_REQUEST" if 400 <= exc.status < 500 else "INTERNAL_ERROR"
-    return err
+    if isinstance(exc, web.HTTPException):
+        err = ApiError(exc.reason or "HTTP error")
+        err.status = exc.status
+        err.code = "INVALID_REQUEST" if 400 <= exc.status < 500 else "INTERNAL_ERROR"
+        return err
+    log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)
+    return InternalError("unexpected error; this is a bug in netspace-mock, please report it")
 
 
-def piped(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
-    """The handler of one route with the pipeline around it."""
+async def _authenticate(request: web.Request) -> Operator:
+    platform = request.app[PLATFORM]
+    raw = await request_body.read(request, platform.settings.body_timeout) if request.body_exists else b""
+    request[RAW_BODY] = raw
+    operator = authenticate(
+        request.headers,
+        request.method,
+        request.raw_path,
+        raw,
+        operators=platform.operators,
+        now=platform.clock.signing_now(),
+        tolerance=platform.settings.timestamp_tolerance,
+        path_mode=platform.settings.signature_path,
+    )
+    request[OPERATOR] = operator
+    return operator
 
-    async def pipeline(request: web.Request) -> web.StreamResponse:
-        started = time.perf_counter()
-        method, path = request.method, request.path
-        app = request.app
-        platform = app[PLATFORM]
-        operator_id, replay = None, None
-        try:
-            if path.startswith("/api/"):
-                raw = (
-                    await request_body.read(request, platform.settings.body_timeout)
-                    if request.body_exists
-                    else b""
-                )
-                request[RAW_BODY] = raw
-                operator = authenticate(
-                    request.headers,
-                    method,
-                    request.raw_path,
-                    raw,
-                    operators=platform.operators,
-                    now=platform.clock.signing_now(),
-                    tolerance=platform.settings.timestamp_tolerance,
-                    path_mode=platform.settings.signature_path,
-                )
-                request[OPERATOR] = operator
-                operator_id = operator.id
-                replay = app[REPLAYS].seen(operator.id, request.headers[signing.HEADER_SIGNATURE])
-            response = await handler(request)
-        except ApiError as err:
-            response = request_body.close_if_late(error_response(err), err)
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            response = error_response(_translate(exc, request))
-        except Exception:
-            log.exception("unexpected error on %s %s", method, path)
-            response = error_response(
-                InternalError("unexpected error; this is a bug in netspace-mock, please report it")
-            )
-        status = response.status
-        extra = {
-            "method": method,
-            "path": path,
-            "status": status,
-            "operator_id": operator_id,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
-        }
-        if replay is not None:
-            extra["replay"] = replay
-        logs.info_line(
-            log,
-            "%s %s %s%s",
-            (method, path, status, " (replay of an earlier request)" if replay else ""),
-            extra,
-        )
-        return response
 
-    pipeline.__name__ = getattr(handler, "__name__", "pipeline")
-    return pipeline
+@web.middleware
+async def pipeline(request: web.Request, handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    operator_id, replay = None, None
+    try:
+        if request.path.startswith("/api/"):
+            operator = await _authenticate(request)
+            operator_id = operator.id
+            replay = request.app[REPLAYS].seen(operator.id, request.headers[signing.HEADER_SIGNATURE])
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:  # a redirect of the portal is an answer, not a failure
+            raise
+        response = error_response(api_error(exc, request))
+    except Exception as exc:
+        response = request_body.close_if_late(error_response(api_error(exc, request)), exc)
+    fields = {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status,
+        "operator_id": operator_id,
+        "ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+    if replay is not None:
+        fields["replay"] = replay
+    shown_replay = " (replay of an earlier request)" if replay else ""
+    log.info("%s %s %s%s", request.method, request.path, response.status, shown_replay, extra=fields)
+    return response
 
 
 def add(app: web.Application, method: str, path: str, handler, *, head: bool = True) -> None:
-    """Register a route with the pipeline around its handler; a GET answers HEAD too unless `head` is
-    False (the routes of the guide take exactly their method)."""
+    """Register a route; a GET answers HEAD too unless `head` is False (the routes of the guide take
+    exactly their method)."""
     if method == "GET" and head:
-        app.router.add_get(path, piped(handler))
+        app.router.add_get(path, handler)
     else:
-        app.router.add_route(method, path, piped(handler))
-
-
-def add_fallback(app: web.Application) -> None:
-    """The last route: any path no other route takes. aiohttp tries it after every other resource."""
-    add(app, "*", "/{path:.*}", _no_route)
-
-
-async def _no_route(request: web.Request) -> web.StreamResponse:
-    """NOT_FOUND, or METHOD_NOT_ALLOWED when some route takes this path with another method (only a
-    request that no route takes comes here, so looking through every resource costs nothing else)."""
-    allowed: set[str] = set()
-    fallback = request.match_info.route.resource
-    for resource in request.app.router.resources():
-        if resource is not fallback:
-            _, methods = await resource.resolve(request)
-            allowed |= methods
-    if allowed:
-        raise web.HTTPMethodNotAllowed(request.method, sorted(allowed))
-    raise web.HTTPNotFound()
+        app.router.add_route(method, path, handler)
 
 
 INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -178,47 +148,37 @@ def _coerce(value: str, schema: dict[str, Any]) -> Any:
     return value
 
 
-PARSED_KEPT = 1024
-_PARSED: LRU[tuple[str, str], dict[str, Any]] = LRU(PARSED_KEPT)
-
-
 def parse_query(request: web.Request, schema_name: str) -> dict[str, Any]:
-    """The query string, typed and validated; a valid one is remembered, since clients repeat theirs."""
-    key = (schema_name, request.query_string)
-    found = _PARSED.get(key)
-    if found is not None:
-        return dict(found)
-    properties = schemas.query_properties(schema_name)
+    """The query string, typed and validated."""
     query: dict[str, Any] = {}
-    for name, spec in properties.items():
+    for name, spec in schemas.query_properties(schema_name).items():
         values = request.query.getall(name, [])
         if len(values) > 1:
             raise InvalidRequest.at(f"$.{name}", "is given more than once in the query string")
         if values:
             query[name] = _coerce(values[0], spec)
     schemas.validate(schema_name, query)
-    _PARSED.put(key, dict(query))
     return query
 
 
-JSON_HEADERS = {"Content-Type": "application/json"}  # what content_type= makes, without parsing it
-STATIC_KEPT = 1024  # encoded answers kept per static route (distinct query strings)
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 def endpoint(route: Route):
     """The aiohttp handler for one routing-table row: parse and validate, call the handler, wrap.
 
-    A static route's answers are kept encoded by query string (only successes: a query that fails is
-    validated again every time), so a repeated request costs a dictionary lookup."""
-    answers: LRU[str, bytes] = LRU(STATIC_KEPT)
+    A static route's answer is kept encoded by query string in the app's cache (successes only), since
+    the catalog does not change while the mock serves."""
 
     async def handle(request: web.Request) -> web.Response:
-        if route.static:
-            found = answers.get(request.query_string)
-            if found is None:
-                found = answers.put(request.query_string, await answer(request))
-            return web.Response(body=found, headers=JSON_HEADERS)
-        return web.Response(body=await answer(request), headers=JSON_HEADERS)
+        if not route.static:
+            return web.Response(body=await answer(request), headers=JSON_HEADERS)
+        answers = request.app[ANSWERS]
+        key = (route.path, request.query_string)
+        found = answers.get(key)
+        if found is None:
+            found = answers.put(key, await answer(request))
+        return web.Response(body=found, headers=JSON_HEADERS)
 
     async def answer(request: web.Request) -> bytes:
         call = Call(
@@ -229,8 +189,7 @@ def endpoint(route: Route):
             schemas.validate(route.request, call.body)
         if route.query:
             call.query = parse_query(request, route.query)
-        result = await route.handler(call)
-        return result if isinstance(result, jsonio.Encoded) else jsonio.success(result)
+        return jsonio.success(await route.handler(call))
 
     handle.__name__ = route.handler.__name__
     return handle

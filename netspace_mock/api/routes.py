@@ -6,7 +6,7 @@ from aiohttp import web
 
 from netspace_mock.api import catalog, certification, free_bets, game, jackpot, meta, sandbox
 from netspace_mock.api.call import Route
-from netspace_mock.api.pipeline import add, add_fallback, endpoint
+from netspace_mock.api.pipeline import add, endpoint
 from netspace_mock.wallet import webhook as wallet
 from netspace_mock.web import assets, portal
 from netspace_mock.web import game as game_page
@@ -71,7 +71,7 @@ ROUTES: list[Route] = [
 
 
 def setup_routes(app: web.Application) -> None:
-    """Every route of the mock, each with the pipeline around it, and the fallback last."""
+    """Every route of the mock (the pipeline middleware is around each)."""
     for route in ROUTES:
         add(app, route.method, route.path, endpoint(route), head=False)
     add(app, "GET", "/health", meta.health)
@@ -82,4 +82,3 @@ def setup_routes(app: web.Application) -> None:
     add(app, "GET", "/sdk/netspace-sdk.js", assets.sdk)
     game_page.setup(app)
     portal.setup(app)
-    add_fallback(app)

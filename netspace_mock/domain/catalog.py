@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from netspace_mock import jsonio
-from netspace_mock.lru import LRU
 from netspace_mock.paths import fixture
 
 
@@ -32,14 +29,6 @@ class Catalog:
             for c in fixture("categories")
         ]
         self.category_ids = [c["id"] for c in self.categories]
-        self._answers: LRU[tuple, jsonio.Encoded] = LRU(self.ANSWERS_KEPT)
-
-    ANSWERS_KEPT = 1024
-
-    def answer(self, key: tuple, build: Callable[[], dict[str, Any]]) -> jsonio.Encoded:
-        """The encoded success answer for `key`, built once: the catalog never changes while serving."""
-        found = self._answers.get(key)
-        return found if found is not None else self._answers.put(key, jsonio.success(build()))
 
     @staticmethod
     def _public(game: dict[str, Any], base_url: str) -> dict[str, Any]:
