@@ -25,7 +25,7 @@ from netspace_mock.api.pipeline import PLATFORM, json_response
 from netspace_mock.domain import money
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidRequest
-from netspace_mock.store.db import Connection
+from netspace_mock.store.db import Connection, one
 
 ACTIONS = ("balance", "bet", "win", "refund", "rollback")
 
@@ -222,5 +222,4 @@ async def _mark_reverted(conn, operator_id: int, action: str, txn: str) -> None:
 
 
 async def _one(conn: Connection, sql: str, params: tuple):
-    async with conn.execute(sql, params) as cur:
-        return await cur.fetchone()
+    return await one(conn, sql, params)
