@@ -1,8 +1,8 @@
 """Benchmark: signed POST /api/game/launch (a SQLite write), against a bare aiohttp app answering its bytes.
 
 Every request relaunches one session: the mock checks the signature, validates the body against its
-schema, reads the session and, in one transaction (a group commit), updates it when a field is new and
-records the player's visit, then answers the game_url with a fresh launch token, made from the session
+schema, reads the session, records the player's visit (and, in one transaction with it, updates the
+session when a field is new), then answers the game_url with a fresh launch token, made from the session
 (not stored). The ceiling reads the body and discards it, then answers the bytes of one of the mock's
 answers (every answer has a new token, of the same length). Both servers run on
 the same single core and are measured in alternating slices, the load generator on another core.

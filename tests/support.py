@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -110,6 +112,21 @@ async def count_rows(db, table: str, where: str = "1", params: tuple = ()) -> in
     """Rows of a table (through the app's own connection) matching a WHERE clause."""
     row = await db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
     return row[0]
+
+
+@asynccontextmanager
+async def statements(db) -> AsyncIterator[list[str]]:
+    """Every SQL statement the database runs meanwhile, on both its connections, in the order each
+    connection ran them (SQLite's own trace, through aiosqlite's set_trace_callback)."""
+    seen: list[str] = []
+    connections = [c for c in (db.writer, db.reader) if c is not None]
+    for conn in connections:
+        await conn.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        for conn in connections:
+            await conn.set_trace_callback(None)
 
 
 def free_port() -> int:

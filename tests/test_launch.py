@@ -13,7 +13,7 @@ from netspace_mock.domain import launch_tokens
 from netspace_mock.paths import fixture
 from netspace_mock.sources import parse_iso
 from netspace_mock.store import sessions
-from support import count_rows, launch_body
+from support import count_rows, launch_body, statements
 
 LAUNCHES = {"/api/game/launch": "real", "/api/sandbox/game/launch": "sandbox"}
 GAMES = fixture("games")
@@ -95,25 +95,20 @@ async def test_relaunch_gives_a_fresh_url_for_the_same_session(client, platform)
 
 
 async def test_a_relaunch_writes_only_what_changes(client, platform, clock):
-    """The player's last visit always (with the group's COMMIT, db.later), and no token (it is not
-    stored); the session row only when a field is new; the player's currency only when the session is
-    created; no savepoint for a relaunch's single write. Counted with sqlite3's own statement trace."""
+    """The player's last visit always, as one statement of its own, and no token (it is not stored);
+    the session row only when a field is new; the player's currency only when the session is created.
+    Counted with SQLite's own statement trace."""
     full = launch_body(return_url="https://casino.example/lobby", client_ip="192.0.2.7")
     await client.ok("POST", "/api/game/launch", full)
-    written: list[str] = []
-    platform.db.conn.raw.set_trace_callback(written.append)
-    try:
-        clock.advance(60)
+    clock.advance(60)
+    async with statements(platform.db) as seen:
         await client.ok("POST", "/api/game/launch", launch_body())  # the same session, nothing new
-        writes = [w.split()[0] + " " + w.split()[2] for w in written if w.startswith(("INSERT", "UPDATE"))]
-        assert writes == ["INSERT players(operator_id,"]
-        assert not any(w.startswith("SAVEPOINT") for w in written)
-        written.clear()
+    writes = [w.split()[0] + " " + w.split()[2] for w in seen if w.startswith(("INSERT", "UPDATE"))]
+    assert writes == ["INSERT players(operator_id,"]
+    assert len(seen) == 2  # the session's SELECT and the last visit: no BEGIN, no COMMIT
+    async with statements(platform.db) as seen:
         await client.ok("POST", "/api/game/launch", launch_body(language="de"))
-        assert sum(w.startswith("UPDATE sessions") for w in written) == 1
-        assert not any(w.startswith("SAVEPOINT") for w in written)
-    finally:
-        platform.db.conn.raw.set_trace_callback(None)
+    assert sum(w.startswith("UPDATE sessions") for w in seen) == 1
     session = await stored(platform, "sess-1")
     # Optional fields left out of a relaunch keep their stored values.
     assert (session.language, session.return_url, session.client_ip) == (

@@ -16,6 +16,7 @@ from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids
 from netspace_mock.store import Database
 from netspace_mock.store.db import migrations
+from netspace_mock.store.db import one as db_one
 from support import Signed, count_rows, launch_body
 
 MIGRATIONS = migrations()
@@ -126,11 +127,10 @@ async def test_database_at_migration_one_upgrades_in_place(tmp_path):
 
 
 async def test_wal_and_foreign_keys_are_on(platform, settings):
-    async with platform.db.reading() as conn:
-        async with conn.execute("PRAGMA journal_mode") as cur:
-            assert (await cur.fetchone())[0] == "wal"
-        async with conn.execute("PRAGMA foreign_keys") as cur:
-            assert (await cur.fetchone())[0] == 1
+    assert (await platform.db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    for conn in (platform.db.writer, platform.db.reader):
+        assert (await db_one(conn, "PRAGMA foreign_keys"))[0] == 1
+        assert (await db_one(conn, "PRAGMA busy_timeout"))[0] == 5000
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         async with platform.db.transaction() as conn:
             await conn.execute("INSERT INTO players VALUES (999, 'p', 't', 't')")

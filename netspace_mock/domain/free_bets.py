@@ -16,7 +16,7 @@ from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import DuplicateTransaction, InvalidRequest, InvalidState, NotFound, PlayerNotFound
 from netspace_mock.sources import iso, parse_iso
 from netspace_mock.store import free_bets as store
-from netspace_mock.store.db import Connection
+from netspace_mock.store.db import Connection, one
 from netspace_mock.store.free_bets import FreeBet
 from netspace_mock.store.operators import Operator
 
@@ -137,10 +137,10 @@ def _content(fb: FreeBet) -> tuple:
 
 
 async def _player_known(conn: Connection, operator_id: int, player_id: str) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM players WHERE operator_id = ? AND player_id = ?", (operator_id, player_id)
-    ) as cur:
-        return await cur.fetchone() is not None
+    found = await one(
+        conn, "SELECT 1 FROM players WHERE operator_id = ? AND player_id = ?", (operator_id, player_id)
+    )
+    return found is not None
 
 
 async def _require(conn: Connection, operator: Operator, netspace_free_bet_id: str, now: float) -> FreeBet:

@@ -276,7 +276,9 @@ async def advance(
 
     The round and its deliveries are read once, under the round's lock, and then kept in memory: every
     step changes them in place as it writes them, and no one else writes a round while its lock is held.
-    `known` is the round and deliveries its caller has just written (a new round), so nothing is read."""
+    `known` is the round and deliveries its caller has just written (a new round), so nothing is read.
+    An attempt's answer is written with what it leads to (the next call in the outbox, or the round's
+    end) in one transaction."""
     async with platform.locks.hold((operator_id, round_id)):
         if known is not None:
             rnd, deliveries = known
@@ -284,72 +286,125 @@ async def advance(
             rnd = await store.get_round(platform.db, operator_id, round_id)
             deliveries = await _deliveries(platform, operator_id, round_id)
         while rnd is not None and rnd.status == "open":
-            if not await _step(platform, rnd, deliveries, session, send):
+            kind, delivery = _next(platform, rnd, deliveries, send)
+            if kind == "send":
+                await _attempt(platform, rnd, deliveries, delivery, session, send)
+            elif kind == "write":
+                async with platform.db.transaction() as conn:
+                    before = _state(rnd)
+                    wake = await _progress(conn, platform, rnd, deliveries, session, send)
+                    if _state(rnd) != before:
+                        await store.update_round(conn, rnd)
+                if wake:
+                    platform.wake_dispatcher()
+            else:
                 break
         return rnd, deliveries
+
+
+def _state(rnd: Round) -> tuple:
+    """What of a round its steps change: the columns store.update_round writes."""
+    return rnd.status, rnd.balance, rnd.finished_at, rnd.scenario_applied_at
 
 
 async def _deliveries(platform: Platform, operator_id: int, round_id: str) -> Deliveries:
     return {d.action_type: d for d in await store.deliveries_of(platform.db, operator_id, round_id)}
 
 
-async def _step(
-    platform: Platform, rnd: Round, deliveries: Deliveries, session: Session | None, send: bool
-) -> bool:
-    """Do the next thing the round needs; False when it must wait (a retry is scheduled or failed)."""
+def _follow_action(platform: Platform, rnd: Round, bet: Delivery) -> str | None:
+    """The call that follows the bet's answer, or None when the round ends without one."""
+    if bet.status == "rejected":
+        return None
+    if bet.status == "unknown":
+        return "rollback"
+    if rnd.outcome == "lose" and not platform.settings.close_lost_rounds:
+        return None
+    return FOLLOW_UP[rnd.outcome]
+
+
+def _next(platform: Platform, rnd: Round, deliveries: Deliveries, send: bool) -> tuple[str, Delivery | None]:
+    """What the open round needs now, decided without I/O: ("send", delivery), ("write", None) when its
+    state implies a write (the next call into the outbox, the round's end, a retry made due), or
+    ("wait", None)."""
     bet = deliveries["bet"]
     if bet.status == "pending":
-        await _attempt(platform, rnd, bet)
-        return True
-    if bet.status == "rejected":
-        await _finish(platform, rnd, "rejected")
-        return True
-    if bet.status == "unknown":
-        action = "rollback"
-    else:
-        action = FOLLOW_UP[rnd.outcome]
-        if rnd.outcome == "lose" and not platform.settings.close_lost_rounds:
-            await _finish(platform, rnd, "settled")
-            return True
-    follow = deliveries.get(action)
-    if follow is None:
-        session = session or await session_store.get(platform.db, rnd.operator_id, rnd.session_id)
-        delayed = action == "win" and rnd.scenario == "delayed_win"
-        due = None
-        if delayed:
-            # Scenario delayed_win: the win waits in the outbox; the dispatcher sends it when it is due.
-            rnd.scenario_applied_at = platform.clock.now()
-            due = rnd.scenario_applied_at + (rnd.scenario_delay or 0)
-        follow = _follow_up(platform, rnd, bet, session, action, due)
-        follow.next_attempt_at = due
-        async with platform.db.transaction() as conn:
-            await store.insert_delivery(conn, follow)
-            if delayed:
-                await store.update_round(conn, rnd)
-        deliveries[action] = follow
-        if delayed:
-            platform.wake_dispatcher()
-        return True
-    if follow.status == "acknowledged":
-        await _finish(platform, rnd, FINAL_STATUS[action])
-        return True
-    if follow.status == "pending" and not send:
-        # Resumed at start: due now, even if its retry was scheduled later (a delayed win keeps its delay).
-        now = platform.clock.now()
-        due = now
-        if rnd.scenario == "delayed_win" and follow.action_type == "win" and follow.attempts == 0:
-            due = min(follow.next_attempt_at or now, now + (rnd.scenario_delay or 0))
-        if follow.next_attempt_at is None or follow.next_attempt_at > due:
-            follow.next_attempt_at = due
-            async with platform.db.transaction() as conn:
-                await store.update_delivery(conn, follow)
-        return False
-    if follow.status == "pending" and (
-        follow.next_attempt_at is None or follow.next_attempt_at <= platform.clock.now()
-    ):
-        await _attempt(platform, rnd, follow)
-        return True
-    return False
+        return "send", bet
+    action = _follow_action(platform, rnd, bet)
+    follow = deliveries.get(action) if action else None
+    if action is None or follow is None or follow.status == "acknowledged":
+        return "write", None
+    if follow.status != "pending":
+        return "wait", None  # failed: it waits for a resend
+    now = platform.clock.now()
+    if not send:
+        return ("write", None) if _resume_due(rnd, follow, now) is not None else ("wait", None)
+    if follow.next_attempt_at is None or follow.next_attempt_at <= now:
+        return "send", follow
+    return "wait", None
+
+
+def _resume_due(rnd: Round, follow: Delivery, now: float) -> float | None:
+    """Resumed at start: a pending call is due now, even if its retry was scheduled later (a delayed win
+    keeps its delay). The new due time, or None when it is due by then already."""
+    due = now
+    if rnd.scenario == "delayed_win" and follow.action_type == "win" and follow.attempts == 0:
+        due = min(follow.next_attempt_at or now, now + (rnd.scenario_delay or 0))
+    if follow.next_attempt_at is None or follow.next_attempt_at > due:
+        return due
+    return None
+
+
+async def _progress(
+    conn: Connection,
+    platform: Platform,
+    rnd: Round,
+    deliveries: Deliveries,
+    session: Session | None,
+    send: bool,
+) -> bool:
+    """Write, in the caller's transaction, every step the round's state implies until the next one is a
+    call to send or a wait: the follow-up call into the outbox, the round's end, a retry made due. The
+    caller writes the round's row once, if `_state` changed. True when the dispatcher has a call to
+    wake up for (a delayed win)."""
+    wake = False
+    while rnd.status == "open" and _next(platform, rnd, deliveries, send)[0] == "write":
+        bet = deliveries["bet"]
+        action = _follow_action(platform, rnd, bet)
+        follow = deliveries.get(action) if action else None
+        if action is None:
+            await _finish(conn, platform, rnd, "rejected" if bet.status == "rejected" else "settled")
+        elif follow is None:
+            wake = await _write_follow_up(conn, platform, rnd, deliveries, session, action) or wake
+        elif follow.status == "acknowledged":
+            await _finish(conn, platform, rnd, FINAL_STATUS[action])
+        else:
+            follow.next_attempt_at = _resume_due(rnd, follow, platform.clock.now())
+            await store.update_delivery(conn, follow)
+            break  # resumed at start: the dispatcher sends it
+    return wake
+
+
+async def _write_follow_up(
+    conn: Connection,
+    platform: Platform,
+    rnd: Round,
+    deliveries: Deliveries,
+    session: Session | None,
+    action: str,
+) -> bool:
+    """The call that follows the bet, into the outbox; True when it is a delayed win."""
+    delayed = action == "win" and rnd.scenario == "delayed_win"
+    due = None
+    if delayed:
+        # Scenario delayed_win: the win waits in the outbox; the dispatcher sends it when it is due.
+        rnd.scenario_applied_at = platform.clock.now()
+        due = rnd.scenario_applied_at + (rnd.scenario_delay or 0)
+    # The payload's session fields are the round's own (its session, player, currency and game).
+    follow = _follow_up(platform, rnd, deliveries["bet"], session or rnd, action, due)
+    follow.next_attempt_at = due
+    await store.insert_delivery(conn, follow)
+    deliveries[action] = follow
+    return delayed
 
 
 def _follow_up(
@@ -376,45 +431,58 @@ def _follow_up(
     return _delivery(platform, rnd, session, "win", platform.ids.make("txn_"), rnd.win_amount, **extra)
 
 
-async def _finish(platform: Platform, rnd: Round, status: str) -> None:
-    """Close the round, with what closing means for its free bet and the jackpot, in one transaction."""
+async def _finish(conn: Connection, platform: Platform, rnd: Round, status: str) -> None:
+    """Close the round, with what closing means for its free bet and the jackpot (the round's row is
+    written by the caller, in the same transaction)."""
     rnd.status, rnd.finished_at = status, platform.clock.now()
-    async with platform.db.transaction() as conn:
-        await store.update_round(conn, rnd)
-        if rnd.free_bet_id and status in ("rejected", "rolled_back", "refunded"):
-            await free_bets.give_back(
-                conn,
-                platform,
-                rnd.operator_id,
-                rnd.free_bet_id,
-                rnd.amount,
-                rnd.round_id,
-                f"round {rnd.round_id} {status.replace('_', ' ')}",
-            )
-        if rnd.free_bet_id and status == "settled" and rnd.win_amount > 0:
-            await free_bets.add_winnings(
-                conn, platform, rnd.operator_id, rnd.free_bet_id, rnd.win_amount, rnd.round_id
-            )
-        if rnd.outcome == "jackpot" and status in ("rejected", "rolled_back"):
-            await jackpots.restore(
-                conn, platform, rnd.operator_id, rnd.currency, rnd.win_amount, rnd.round_id
-            )
+    if rnd.free_bet_id and status in ("rejected", "rolled_back", "refunded"):
+        await free_bets.give_back(
+            conn,
+            platform,
+            rnd.operator_id,
+            rnd.free_bet_id,
+            rnd.amount,
+            rnd.round_id,
+            f"round {rnd.round_id} {status.replace('_', ' ')}",
+        )
+    if rnd.free_bet_id and status == "settled" and rnd.win_amount > 0:
+        await free_bets.add_winnings(
+            conn, platform, rnd.operator_id, rnd.free_bet_id, rnd.win_amount, rnd.round_id
+        )
+    if rnd.outcome == "jackpot" and status in ("rejected", "rolled_back"):
+        await jackpots.restore(conn, platform, rnd.operator_id, rnd.currency, rnd.win_amount, rnd.round_id)
 
 
-async def _attempt(platform: Platform, rnd: Round, delivery: Delivery) -> Answer:
+async def _attempt(
+    platform: Platform,
+    rnd: Round,
+    deliveries: Deliveries,
+    delivery: Delivery,
+    session: Session | None,
+    send: bool,
+) -> Answer:
+    """One attempt of a call; its answer is recorded with what it leads to, in one transaction."""
     operator = platform.operators.by_id(rnd.operator_id)
     delivery.attempts += 1
-    # What the delivery and round were before this answer: a recording that fails is applied again
+    # What the round and its calls were before this answer: a recording that fails is applied again
     # (as a transport_error) from here, not on top of a state that was never written.
-    kept = (dict(vars(delivery)), rnd.balance, rnd.scenario_applied_at)
+    kept_round = dict(vars(rnd))
+    kept_calls = {action: (d, dict(vars(d))) for action, d in deliveries.items()}
+    wake = False
 
     async def record(conn: Connection, answer: Answer) -> None:
-        vars(delivery).update(kept[0])
-        rnd.balance, rnd.scenario_applied_at = kept[1], kept[2]
-        before = (rnd.balance, rnd.scenario_applied_at)
+        nonlocal wake
+        vars(rnd).update(kept_round)
+        deliveries.clear()
+        for action, (d, fields) in kept_calls.items():
+            vars(d).update(fields)
+            deliveries[action] = d
+        wake = False
+        before = _state(rnd)
         _apply(platform, rnd, delivery, answer)
         await store.update_delivery(conn, delivery)
-        if (rnd.balance, rnd.scenario_applied_at) != before:
+        wake = await _progress(conn, platform, rnd, deliveries, session, send)
+        if _state(rnd) != before:
             await store.update_round(conn, rnd)
 
     answer = await calls.send(
@@ -427,7 +495,7 @@ async def _attempt(platform: Platform, rnd: Round, delivery: Delivery) -> Answer
         session_id=rnd.session_id,
         then=record,
     )
-    if delivery.status == "pending":
+    if wake or delivery.status == "pending":
         platform.wake_dispatcher()
     return answer
 

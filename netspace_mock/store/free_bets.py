@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from netspace_mock.store.db import Connection, Database, Row, row_values
+from netspace_mock.store.db import Connection, Database, Row, one, row_values, rows
 
 AMOUNTS = ("amount", "remaining_amount", "used_amount", "winnings_amount")
 
@@ -36,8 +36,7 @@ def _free_bet(row: Row) -> FreeBet:
 
 
 async def _one(conn: Connection, sql: str, params: tuple) -> FreeBet | None:
-    async with conn.execute(sql, params) as cur:
-        row = await cur.fetchone()
+    row = await one(conn, sql, params)
     return _free_bet(row) if row else None
 
 
@@ -61,20 +60,22 @@ async def usable(
     conn: Connection, operator_id: int, player_id: str, currency: str, game_id: str, now: float
 ) -> list[FreeBet]:
     """Active, unexpired free bets this player can stake in this currency and game, soonest to expire first."""
-    async with conn.execute(
+    found = await rows(
+        conn,
         "SELECT * FROM free_bets WHERE operator_id = ? AND player_id = ? AND currency = ? AND status = 'active' "
         "AND expires_at > ? AND (game_id IS NULL OR game_id = ?) ORDER BY expires_at, created_at",
         (operator_id, player_id, currency, now, game_id),
-    ) as cur:
-        return [_free_bet(r) for r in await cur.fetchall()]
+    )
+    return [_free_bet(r) for r in found]
 
 
 async def of_player(conn: Connection, operator_id: int, player_id: str) -> list[FreeBet]:
-    async with conn.execute(
+    found = await rows(
+        conn,
         "SELECT * FROM free_bets WHERE operator_id = ? AND player_id = ? ORDER BY created_at",
         (operator_id, player_id),
-    ) as cur:
-        return [_free_bet(r) for r in await cur.fetchall()]
+    )
+    return [_free_bet(r) for r in found]
 
 
 async def insert(conn: Connection, fb: FreeBet) -> None:
@@ -136,7 +137,5 @@ async def events(db: Database, operator_id: int, netspace_free_bet_id: str) -> l
 
 
 async def expired_active(conn: Connection, now: float) -> list[FreeBet]:
-    async with conn.execute(
-        "SELECT * FROM free_bets WHERE status = 'active' AND expires_at <= ?", (now,)
-    ) as cur:
-        return [_free_bet(r) for r in await cur.fetchall()]
+    found = await rows(conn, "SELECT * FROM free_bets WHERE status = 'active' AND expires_at <= ?", (now,))
+    return [_free_bet(r) for r in found]

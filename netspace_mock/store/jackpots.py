@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from netspace_mock.store.db import Connection, Database
+from netspace_mock.store.db import Connection, Database, one
 
 
 async def get(conn: Connection, operator_id: int, currency: str) -> tuple[Decimal, float | None]:
-    async with conn.execute(
+    row = await one(
+        conn,
         "SELECT amount, updated_at FROM jackpots WHERE operator_id = ? AND currency = ?",
         (operator_id, currency),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return (Decimal(row["amount"]), row["updated_at"]) if row else (Decimal(0), None)
 
 

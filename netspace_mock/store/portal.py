@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netspace_mock.store.db import Database, Row
+from netspace_mock.store.db import Database, Row, one
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,11 @@ async def create_reveal(db: Database, token_hash: str, operator_id: int, expires
 async def take_reveal(db: Database, token_hash: str, now: float) -> int | None:
     """The operator whose credentials this ticket may show, once: the ticket is deleted as it is read."""
     async with db.transaction() as conn:
-        async with conn.execute(
+        row = await one(
+            conn,
             "SELECT operator_id FROM portal_credential_reveals WHERE token_hash = ? AND expires_at > ?",
             (token_hash, now),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         await conn.execute(
             "DELETE FROM portal_credential_reveals WHERE token_hash = ? OR expires_at <= ?", (token_hash, now)
         )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
-from netspace_mock.store.db import Connection, Database
+from netspace_mock.store.db import Connection, Database, one
 
 
 class Session(NamedTuple):
@@ -37,7 +37,7 @@ SELECT_ROW = f"SELECT rowid, {COLUMNS} FROM sessions WHERE operator_id = ? AND s
 SELECT_BY_ROWID = f"SELECT {COLUMNS} FROM sessions WHERE rowid = ?"
 
 
-# The player's first and last visit; MAX, as a relaunch's is written with its group's COMMIT (db.later).
+# The player's first and last visit; MAX, as two launches of one player may commit in either order.
 SEEN_PLAYER = (
     "INSERT INTO players(operator_id, player_id, first_seen_at, last_seen_at) VALUES (?,?,?,?) "
     "ON CONFLICT DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at)"
@@ -69,79 +69,88 @@ async def create_or_relaunch(
     relaunch the stored one; record the player.
 
     Returns the stored session, its rowid and whether it already existed. A stored session that is not
-    `compatible` with the request is returned untouched and nothing is written. One transaction, so two
-    concurrent launches of one session_id cannot both create it. A launch is the platform's busiest
-    write, so it writes only what changes: a relaunch updates the session only when the game, language,
-    return_url or client_ip is new (its one write, so it needs no savepoint), and its player's currency
-    was recorded when the session was created (the two are deleted together, by a sandbox reset). The
-    player's last visit is written once for all the launches of that player that commit together
-    (db.transaction(defers=True)). The launch token is not stored (domain.launch_tokens).
+    `compatible` with the request is returned untouched and nothing is written. A launch is the
+    platform's busiest write, so it writes only what changes: a relaunch that changes nothing writes the
+    player's last visit alone (one statement), one that opens another game, language, return_url or
+    client_ip updates the session too; the player's currency is recorded when the session is created
+    (the two are deleted together, by a sandbox reset). The launch token is not stored
+    (domain.launch_tokens).
     """
-    async with db.transaction(defers=True) as conn:
-        raw = conn.raw
-        key = (session.operator_id, session.session_id)
-        row = raw.execute(SELECT_ROW, key).fetchone()
-        if row is not None:
-            rowid = row[0]
-            stored = _session(row[1:])
-            if not compatible(stored):
-                return stored, rowid, True
-            # A relaunch may open another game or language in the same session.
-            changed = (
+    key = (session.operator_id, session.session_id)
+    row = await db.fetchone(SELECT_ROW, key)
+    while row is None:
+        if await _create(db, session, rowid, seen_at):
+            return session, rowid, False
+        row = await db.fetchone(SELECT_ROW, key)  # a concurrent launch created it first
+    rowid, stored = row[0], _session(row[1:])
+    if not compatible(stored):
+        return stored, rowid, True
+    player = (stored.operator_id, stored.player_id, seen_at, seen_at)
+    # A relaunch may open another game or language in the same session.
+    changed = (
+        session.game_id,
+        session.language,
+        session.return_url or stored.return_url,
+        session.client_ip or stored.client_ip,
+    )
+    if changed != (stored.game_id, stored.language, stored.return_url, stored.client_ip):
+        async with db.transaction() as conn:
+            await conn.execute(
+                "UPDATE sessions SET game_id = ?, language = ?, return_url = ?, client_ip = ? "
+                "WHERE operator_id = ? AND session_id = ?",
+                (*changed, *key),
+            )
+            if stored.kind != "demo":
+                await conn.execute(SEEN_PLAYER, player)
+        game_id, language, return_url, client_ip = changed
+        stored = stored._replace(
+            game_id=game_id, language=language, return_url=return_url, client_ip=client_ip
+        )
+    elif stored.kind != "demo":
+        await db.execute(SEEN_PLAYER, player)
+    return stored, rowid, True
+
+
+async def _create(db: Database, session: Session, rowid: int, seen_at: str) -> bool:
+    """The new session with (a real one) its player and the player's currency, in one transaction;
+    False when a session with that id exists already."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            f"INSERT INTO sessions(rowid, {COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            (
+                rowid,
+                session.operator_id,
+                session.session_id,
+                session.player_id,
                 session.game_id,
+                session.currency,
                 session.language,
-                session.return_url or stored.return_url,
-                session.client_ip or stored.client_ip,
+                session.return_url,
+                session.client_ip,
+                session.kind,
+                None if session.demo_balance is None else str(session.demo_balance),
+                session.created_at,
+                session.expires_at,
+            ),
+        )
+        if cur.rowcount != 1:
+            return False
+        if session.kind != "demo":
+            player = (session.operator_id, session.player_id)
+            await conn.execute(SEEN_PLAYER, (*player, seen_at, seen_at))
+            await conn.execute(
+                "INSERT OR IGNORE INTO player_currencies(operator_id, player_id, currency) VALUES (?,?,?)",
+                (*player, session.currency),
             )
-            if changed != (stored.game_id, stored.language, stored.return_url, stored.client_ip):
-                raw.execute(
-                    "UPDATE sessions SET game_id = ?, language = ?, return_url = ?, client_ip = ? "
-                    "WHERE operator_id = ? AND session_id = ?",
-                    (*changed, *key),
-                )
-                game_id, language, return_url, client_ip = changed
-                stored = stored._replace(
-                    game_id=game_id, language=language, return_url=return_url, client_ip=client_ip
-                )
-        else:
-            stored = session
-            db.savepoint()  # the session, then (a real one) its player and the player's currency
-            raw.execute(
-                f"INSERT INTO sessions(rowid, {COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    rowid,
-                    *key,
-                    session.player_id,
-                    session.game_id,
-                    session.currency,
-                    session.language,
-                    session.return_url,
-                    session.client_ip,
-                    session.kind,
-                    None if session.demo_balance is None else str(session.demo_balance),
-                    session.created_at,
-                    session.expires_at,
-                ),
-            )
-        if stored.kind != "demo":
-            player = (stored.operator_id, stored.player_id)
-            if row is None:
-                raw.execute(SEEN_PLAYER, (*player, seen_at, seen_at))
-                raw.execute(
-                    "INSERT OR IGNORE INTO player_currencies(operator_id, player_id, currency) VALUES (?,?,?)",
-                    (*player, stored.currency),
-                )
-            else:  # once per group for all its launches of this player, just before the COMMIT
-                db.later(SEEN_PLAYER, player, (*player, seen_at, seen_at))
-    return stored, rowid, row is not None
+    return True
 
 
 async def demo_balance(conn: Connection, operator_id: int, session_id: str) -> Decimal:
-    async with conn.execute(
+    (value,) = await one(
+        conn,
         "SELECT demo_balance FROM sessions WHERE operator_id = ? AND session_id = ?",
         (operator_id, session_id),
-    ) as cur:
-        (value,) = await cur.fetchone()
+    )
     return Decimal(value)
 
 

@@ -29,7 +29,7 @@ from netspace_mock.api.pipeline import PLATFORM, json_response
 from netspace_mock.domain import money
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidRequest
-from netspace_mock.store.db import Connection
+from netspace_mock.store.db import Connection, one
 
 ACTIONS = ("balance", "bet", "win", "refund", "rollback")
 
@@ -89,15 +89,13 @@ def _parse(raw: bytes) -> dict[str, Any]:
 
 async def _book(platform: Platform, conn: Connection, operator_id: int, call: dict[str, Any]) -> dict:
     player, currency, action = call["player_id"], call["currency"], call["action_type"]
-    balance = await _account(platform, conn, operator_id, player, currency)
+    txn = call.get("transaction_id")
+    balance, done = await _account(platform, conn, operator_id, player, currency, action, txn)
     if action == "balance":
         return {"balance": balance}
-
-    txn = call["transaction_id"]
     # Idempotency: the same (action_type, transaction_id) again answers as the first time did.
-    done = await _find(conn, operator_id, action, txn)
     if done is not None:
-        return {"balance": balance, "transaction_id": done["wallet_txn_id"]}
+        return {"balance": balance, "transaction_id": done}
 
     amount = money.quantize(call["amount"], currency)
     booked = await BOOKINGS[action](conn, operator_id, call, amount, balance)
@@ -182,14 +180,20 @@ async def _rollback(conn, operator_id: int, call: dict, amount: Decimal, balance
 BOOKINGS = {"bet": _bet, "win": _win, "refund": _refund, "rollback": _rollback}
 
 
-async def _account(platform: Platform, conn, operator_id: int, player: str, currency: str) -> Decimal:
+async def _account(
+    platform: Platform, conn, operator_id: int, player: str, currency: str, action: str, txn: str | None
+) -> tuple[Decimal, str | None]:
+    """The player's balance in this currency (the account opens on the player's first call in it) and,
+    when this (action_type, transaction_id) was booked already, the wallet transaction it was booked as."""
     row = await _one(
         conn,
-        "SELECT balance FROM wallet_accounts WHERE operator_id = ? AND player_id = ? AND currency = ?",
-        (operator_id, player, currency),
+        "SELECT a.balance, t.wallet_txn_id FROM wallet_accounts a LEFT JOIN wallet_transactions t "
+        "ON t.operator_id = a.operator_id AND t.action_type = ? AND t.transaction_id = ? "
+        "WHERE a.operator_id = ? AND a.player_id = ? AND a.currency = ?",
+        (action, txn, operator_id, player, currency),
     )
     if row is not None:
-        return Decimal(row["balance"])
+        return Decimal(row["balance"]), row["wallet_txn_id"]
     known = await _one(
         conn,
         "SELECT EXISTS(SELECT 1 FROM players WHERE operator_id = ? AND player_id = ?) AS player, "
@@ -207,7 +211,8 @@ async def _account(platform: Platform, conn, operator_id: int, player: str, curr
         "INSERT INTO wallet_accounts(operator_id, player_id, currency, balance) VALUES (?,?,?,?)",
         (operator_id, player, currency, str(balance)),
     )
-    return balance
+    done = await _find(conn, operator_id, action, txn) if txn is not None else None
+    return balance, done["wallet_txn_id"] if done is not None else None
 
 
 async def _find(conn, operator_id: int, action: str, txn: str):
@@ -227,5 +232,4 @@ async def _mark_reverted(conn, operator_id: int, action: str, txn: str) -> None:
 
 
 async def _one(conn: Connection, sql: str, params: tuple):
-    async with conn.execute(sql, params) as cur:
-        return await cur.fetchone()
+    return await one(conn, sql, params)

@@ -1,0 +1,55 @@
+"""How many SQL statements the busiest paths make, counted with SQLite's own trace: a sandbox round
+with both its webhooks to the reference wallet (on the same database), and a relaunch. A count, not a
+time: each statement is one hand-over to a connection's thread, and every write holds the one lock."""
+
+from __future__ import annotations
+
+from support import launch_body, statements
+
+BET = {"session_id": "sess-1", "amount": 1, "outcome": "win", "win_amount": 3}
+
+
+def transactions(seen: list[str]) -> list[list[str]]:
+    """The statements between each BEGIN IMMEDIATE and its COMMIT, and each statement outside one."""
+    found: list[list[str]] = []
+    current: list[str] | None = None
+    for statement in seen:
+        if statement == "BEGIN IMMEDIATE":
+            current = []
+        elif statement == "COMMIT":
+            found.append(current or [])
+            current = None
+        elif current is not None:
+            current.append(statement)
+        else:
+            found.append([statement])
+    return found
+
+
+def is_wallet(transaction: list[str]) -> bool:
+    return any("wallet_" in s for s in transaction)
+
+
+async def test_a_round_makes_few_statements(client, platform):
+    await client.ok("POST", "/api/game/launch", launch_body())
+    await client.ok("POST", "/api/sandbox/game/bet", BET)  # the wallet's account exists from here on
+    async with statements(platform.db) as seen:
+        rnd = (await client.ok("POST", "/api/sandbox/game/bet", BET))["round"]
+    assert rnd["status"] == "settled" and rnd["balance"] == 1004
+    platform_side = [t for t in transactions(seen) if not is_wallet(t)]
+    wallet_side = [t for t in transactions(seen) if is_wallet(t)]
+    # The platform: the session read; the round with its bet in the outbox; the bet's answer with the
+    # win it leads to; the win's answer with the round's end. 35 statements a round before (21 of them
+    # the platform's, in 5 transactions and a read).
+    assert [len(t) for t in platform_side] == [1, 2, 4, 3]
+    # The reference wallet, per call: its account and whether the call was booked already, the
+    # booking's own check, the booking and the new balance.
+    assert [len(t) for t in wallet_side] == [4, 4]
+    assert len(seen) <= 28
+
+
+async def test_a_relaunch_that_changes_nothing_makes_two_statements(client, platform):
+    await client.ok("POST", "/api/game/launch", launch_body())
+    async with statements(platform.db) as seen:
+        await client.ok("POST", "/api/game/launch", launch_body())
+    assert [s.split()[0] for s in seen] == ["SELECT", "INSERT"]  # the session, the player's last visit
