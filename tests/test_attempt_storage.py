@@ -79,7 +79,7 @@ async def test_a_win_that_cannot_be_recorded_backs_off_with_one_line_per_failure
     caplog.set_level(logging.WARNING, logger="netspace_mock")
     while len(failures(caplog)) < 2:
         await asyncio.sleep(0.02)
-    db.conn.raw.execute("PRAGMA query_only = OFF")  # a transaction cannot even begin while it is on
+    await db.execute("PRAGMA query_only = OFF")  # one statement: a transaction cannot begin while it is on
     await op.client.app[DISPATCHER].idle()
     rnd = (await op.ok("GET", f"/api/sandbox/rounds/{answer['round']['round_id']}"))["round"]
     assert rnd["status"] == "settled" and rnd["win"]["status"] == "acknowledged"

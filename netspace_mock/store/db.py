@@ -61,15 +61,25 @@ class Database:
     async def _connect(self, *pragmas: str) -> Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        for pragma in pragmas:
-            await conn.execute(f"PRAGMA {pragma}")
+        try:
+            for pragma in pragmas:
+                await conn.execute(f"PRAGMA {pragma}")
+        except BaseException:
+            await conn.close()  # its thread would otherwise keep the process alive
+            raise
         return conn
 
     async def open(self) -> None:
-        self.writer = await self._connect(*PRAGMAS)
-        await self.migrate()
-        if not self.in_memory:
-            self.reader = await self._connect("foreign_keys=ON", "busy_timeout=5000", "query_only=ON")
+        """Open, migrate and, for a file, open the reading connection; on a failure nothing stays open
+        (a file that is not SQLite's fails here)."""
+        try:
+            self.writer = await self._connect(*PRAGMAS)
+            await self.migrate()
+            if not self.in_memory:
+                self.reader = await self._connect("foreign_keys=ON", "busy_timeout=5000", "query_only=ON")
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         """Close both connections once the open transaction, if any, has ended."""
