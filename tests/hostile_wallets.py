@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from wallets import TestWallet
@@ -115,3 +116,14 @@ class HostileWallet(TestWallet):
                     await asyncio.sleep(hostile.gap)
             await response.write_eof()
         return response
+
+
+@pytest.fixture
+async def hostile_wallet(aiohttp_server):
+    """A wallet on port 0 whose answers the test scripts (tests/hostile_wallets.py)."""
+    wallet = HostileWallet()
+    app = web.Application()
+    app.router.add_post("/hooks/netspace", wallet.handle)
+    server = await aiohttp_server(app)
+    wallet.url = str(server.make_url("/hooks/netspace"))
+    return wallet

@@ -7,8 +7,6 @@ import asyncio
 import logging
 
 import pytest
-from aiohttp import web
-from hostile_wallets import HostileWallet
 
 from netspace_mock import settings
 from netspace_mock.api.pipeline import PLATFORM
@@ -16,16 +14,6 @@ from netspace_mock.app import DISPATCHER
 from netspace_mock.store.attempts import TRUNCATED, cut
 from netspace_mock.webhooks.dispatcher import FAILURE_BACKOFF_MAX, failure_delay
 from support import launch_body
-
-
-@pytest.fixture
-async def hostile_wallet(aiohttp_server):
-    wallet = HostileWallet()
-    app = web.Application()
-    app.router.add_post("/hooks/netspace", wallet.handle)
-    server = await aiohttp_server(app)
-    wallet.url = str(server.make_url("/hooks/netspace"))
-    return wallet
 
 
 def test_an_answer_is_cut_to_its_bytes_on_a_character_boundary():

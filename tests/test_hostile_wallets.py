@@ -57,16 +57,6 @@ async def bet_with(op, wallet: HostileWallet, **body) -> tuple[int, dict]:
 
 
 @pytest.fixture
-async def hostile_wallet(aiohttp_server):
-    wallet = HostileWallet()
-    app = web.Application()
-    app.router.add_post("/hooks/netspace", wallet.handle)
-    server = await aiohttp_server(app)
-    wallet.url = str(server.make_url("/hooks/netspace"))
-    return wallet
-
-
-@pytest.fixture
 async def op(mock_factory, hostile_wallet):
     mock = await mock_factory(webhook_url=hostile_wallet.url, webhook_timeout=30.0)
     await mock.ok("POST", "/api/game/launch", launch_body(session_id="s1"))
