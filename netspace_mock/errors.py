@@ -65,6 +65,11 @@ class WebhookError(ApiError):
     code, status, message = "WEBHOOK_ERROR", 502, "the operator's webhook failed"
 
 
+class StorageUnavailable(ApiError):
+    code, status = "STORAGE_UNAVAILABLE", 503
+    message = "the mock's database cannot be written (disk full or read-only); free space and retry"
+
+
 class InternalError(ApiError):
     pass
 

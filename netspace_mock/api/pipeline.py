@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import time
 from typing import Any
 
@@ -28,6 +29,7 @@ from netspace_mock.errors import (
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    StorageUnavailable,
     envelope,
 )
 from netspace_mock.lru import LRU
@@ -48,6 +50,11 @@ def json_response(payload: Any, status: int = 200) -> web.Response:
 
 def error_response(err: ApiError) -> web.Response:
     return json_response(envelope(err), status=err.status)
+
+
+# SQLite's answers that mean the disk or the file, not the request: a full disk, an I/O error, a
+# read-only file or folder.
+STORAGE_FAILURES = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY}
 
 
 def api_error(exc: Exception, request: web.Request) -> ApiError:
@@ -74,6 +81,15 @@ def api_error(exc: Exception, request: web.Request) -> ApiError:
         err.status = exc.status
         err.code = "INVALID_REQUEST" if 400 <= exc.status < 500 else "INTERNAL_ERROR"
         return err
+    if isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) in STORAGE_FAILURES:
+        # The disk, not the request: nothing was written (the transaction rolled back), and the mock
+        # answers again as soon as SQLite can write.
+        log.error("storage unavailable on %s %s: %s", request.method, request.path, exc)
+        return StorageUnavailable(
+            f"the mock's database cannot be written ({exc}): free disk space or make the file "
+            "writable; nothing of this request was kept, send it again",
+            details={"retry": True},
+        )
     log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)
     return InternalError("unexpected error; this is a bug in netspace-mock, please report it")
 
