@@ -23,6 +23,7 @@ from netspace_mock.paths import fixture
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.store import Database, games, keys
+from netspace_mock.store import sandbox as sandbox_store
 from netspace_mock.webhooks import targets
 from netspace_mock.webhooks.client import WebhookClient
 from netspace_mock.webhooks.dispatcher import Dispatcher
@@ -48,6 +49,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
                 await games.load(db, fixture("games"))
             operators = OperatorDirectory()
             await operators.load(db, settings, iso(clock.now()))
+            for operator_id, ahead in (await sandbox_store.clocks(db)).items():
+                clock.set_ahead(operator_id, ahead)
             catalog = Catalog(await games.all_games(db), settings.base_url)
             token_key = await keys.get_or_make(
                 db, launch_tokens.NAME, lambda: ids.key(launch_tokens.NAME, launch_tokens.KEY_BYTES)

@@ -10,26 +10,31 @@ from datetime import UTC, datetime
 
 
 class Clock:
-    """Wall-clock time plus two offsets: one a test injects (it moves everything, signatures included),
-    and the sandbox clock an operator advances through the API (it moves the platform's time — session
-    and free-bet expiry, payload timestamps — but not signature checks, which compare with real clocks)."""
+    """Wall-clock time plus an offset a test injects (it moves everything, signatures included), and a
+    sandbox clock per operator: how far that operator has moved its own time ahead through the API. An
+    operator's time (`operator_now`) stamps and expires its sessions, free bets, rounds and payloads and
+    schedules its retries; the platform's own time (`now`) checks signatures, portal sign-ins and
+    everything no single operator owns, and no operator can move it."""
 
     def __init__(self, start: float | None = None) -> None:
         self._offset = 0.0 if start is None else start - time.time()
-        self.sandbox_offset = 0.0
+        self._ahead: dict[int, float] = {}
 
     def now(self) -> float:
-        return time.time() + self._offset + self.sandbox_offset
-
-    def signing_now(self) -> float:
-        """The time X-Timestamp is checked against and written with."""
         return time.time() + self._offset
+
+    def operator_now(self, operator_id: int) -> float:
+        return self.now() + self._ahead.get(operator_id, 0.0)
+
+    def ahead(self, operator_id: int) -> float:
+        """Seconds this operator's sandbox clock runs ahead of the platform's."""
+        return self._ahead.get(operator_id, 0.0)
+
+    def set_ahead(self, operator_id: int, seconds: float) -> None:
+        self._ahead[operator_id] = seconds
 
     def advance(self, seconds: float) -> None:
         self._offset += seconds
-
-    def advance_sandbox(self, seconds: float) -> None:
-        self.sandbox_offset += seconds
 
 
 class Ids:

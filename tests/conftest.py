@@ -24,7 +24,7 @@ def settings(tmp_path, unused_tcp_port) -> Settings:
 async def client(aiohttp_client, settings, clock):
     app = create_app(settings, clock=clock, ids=Ids(settings.seed))
     test_client = await aiohttp_client(app, server_kwargs={"port": settings.port})
-    return Signed(test_client, settings.api_key, settings.secret_key, now=clock.signing_now)
+    return Signed(test_client, settings.api_key, settings.secret_key, now=clock.now)
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def make_client(aiohttp_client, settings, clock, unused_tcp_port_factory):
         changed = settings.replace(**changes)
         app = create_app(changed, clock=clock, ids=Ids(changed.seed))
         test_client = await aiohttp_client(app, server_kwargs={"port": changed.port})
-        return Signed(test_client, changed.api_key, changed.secret_key, now=clock.signing_now)
+        return Signed(test_client, changed.api_key, changed.secret_key, now=clock.now)
 
     return start
 

@@ -23,6 +23,9 @@ from netspace_mock.client import AsyncNetspaceSDK
 
 API_KEY = "sandbox-api-key"
 SECRET = "sandbox-secret-key"
+# Two more operators, from an operators file (operators_file).
+KEY_B, SECRET_B = "operator-b-key", "operator-b-secret-0123456789"
+KEY_C, SECRET_C = "operator-c-key", "operator-c-secret-9876543210"
 
 _TEMPLATES = [(re.compile("^" + re.sub(r"{\w+}", "[^/]+", r.path) + "$"), r) for r in ROUTES]
 
@@ -106,6 +109,19 @@ def launch_body(**overrides: Any) -> dict[str, Any]:
     body = {"session_id": "sess-1", "player_id": "player-1", "game_id": "lotterix", "currency": "USD"}
     body.update(overrides)
     return body
+
+
+def operators_file(tmp_path, webhook_b: str | None = None) -> str:
+    """An --operators file with operators B and C (B's webhook: `webhook_b`, else the built-in wallet)."""
+    path = tmp_path / "operators.json"
+    entries = [
+        {"name": "Operator B", "api_key": KEY_B, "secret_key": SECRET_B},
+        {"name": "Operator C", "api_key": KEY_C, "secret_key": SECRET_C},
+    ]
+    if webhook_b:
+        entries[0]["webhook_url"] = webhook_b
+    path.write_text(json.dumps(entries))
+    return str(path)
 
 
 async def count_rows(db, table: str, where: str = "1", params: tuple = ()) -> int:

@@ -8,35 +8,21 @@ import json
 import time
 
 import aiohttp
-import pytest
 
 from netspace_mock import signing
-from support import Signed, free_port, launch_body, serve_process
+from support import (
+    KEY_B,
+    KEY_C,
+    SECRET_B,
+    SECRET_C,
+    Signed,
+    free_port,
+    launch_body,
+    operators_file,
+    serve_process,
+)
 
-KEY_B, SECRET_B = "operator-b-key", "operator-b-secret-0123456789"
-KEY_C, SECRET_C = "operator-c-key", "operator-c-secret-9876543210"
 FREE_BET = {"amount": 5, "currency": "USD", "expires_at": "2099-01-01T00:00:00Z"}
-
-
-def operators_file(tmp_path, webhook_b: str | None = None) -> str:
-    path = tmp_path / "operators.json"
-    entries = [
-        {"name": "Operator B", "api_key": KEY_B, "secret_key": SECRET_B},
-        {"name": "Operator C", "api_key": KEY_C, "secret_key": SECRET_C},
-    ]
-    if webhook_b:
-        entries[0]["webhook_url"] = webhook_b
-    path.write_text(json.dumps(entries))
-    return str(path)
-
-
-@pytest.fixture
-async def pair(mock_factory, wallet, tmp_path):
-    """A (the default operator, wallet: the scripted one) and B (from the file, wallet: the mock's own
-    reference wallet), in one mock."""
-    a = await mock_factory(webhook_url=wallet.url, operators=operators_file(tmp_path), webhook_retries=1)
-    b = Signed(a.client, KEY_B, SECRET_B, now=a.now)
-    return a, b
 
 
 async def b_round(b: Signed, **body) -> dict:
@@ -217,25 +203,6 @@ async def test_a_key_cannot_be_used_with_another_operators_secret(pair):
     crossed = Signed(a.client, KEY_B, "sandbox-secret-key", now=a.now)  # B's key, A's secret
     err = await crossed.error("GET", "/api/sandbox/stats", status=401, code="UNAUTHORIZED")
     assert err["message"].startswith("signature mismatch")
-
-
-# ---- the one shared clock ---------------------------------------------------------------------------
-
-
-async def test_one_operator_cannot_run_the_shared_clock_past_what_times_can_show(pair):
-    """The sandbox clock is one for the whole mock (a documented decision); it is bounded, so that no
-    operator can push it past year 9999, where every operator's answers would fail."""
-    a, b = pair
-    ten_years = 315_360_000
-    for _ in range(10):
-        await a.ok("POST", "/api/sandbox/clock", {"advance_seconds": ten_years})
-    err = await a.error(
-        "POST", "/api/sandbox/clock", {"advance_seconds": ten_years}, status=400, code="INVALID_REQUEST"
-    )
-    assert "at most 3153600000 s (100 years) ahead" in err["message"]
-    await b.ok("POST", "/api/game/launch", launch_body(session_id="b-later", player_id="b-player"))
-    rnd = await b_round(b, session_id="b-later", outcome="win", win_amount=2)
-    assert rnd["status"] == "settled" and rnd["created_at"].startswith("21")
 
 
 # ---- through the CLI --------------------------------------------------------------------------------

@@ -265,7 +265,7 @@ async def play(op: Signed, session_id: str, player_id: str, currency: str, game_
 async def two_operators(client, platform, clock):
     """Operator A (the default) and B (registered), each with players, rounds and a certification run."""
     b = await platform.operators.register(platform.db, "Beta Gaming", platform.now_iso())
-    op_b = Signed(client.client, b.api_key, b.secret_key, now=clock.signing_now)
+    op_b = Signed(client.client, b.api_key, b.secret_key, now=clock.now)
     a_rounds = await play(client, "sess-alpha", "alice-alpha", "USD", "lotterix", ["win", "lose", "refund"])
     b_rounds = await play(op_b, "sess-beta", "bob-beta", "EUR", "tiger-spins", ["win", "lose"])
     b_run = (await op_b.ok("POST", "/api/certification/run", {"player_id": "cert-beta", "currency": "EUR"}))[

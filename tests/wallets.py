@@ -18,7 +18,7 @@ from aiohttp import web
 from netspace_mock import schemas, signing
 from netspace_mock.app import create_app
 from netspace_mock.sources import Ids
-from support import API_KEY, SECRET, Signed
+from support import API_KEY, KEY_B, SECRET, SECRET_B, Signed, operators_file
 
 
 class TestWallet:
@@ -182,7 +182,7 @@ def mock_factory(aiohttp_client, tmp_path, unused_tcp_port_factory, clock):
         settings = Settings(**base)
         app = create_app(settings, clock=clock, ids=Ids(settings.seed))
         client = await aiohttp_client(app, server_kwargs={"port": port})
-        return Signed(client, settings.api_key, settings.secret_key, now=clock.signing_now)
+        return Signed(client, settings.api_key, settings.secret_key, now=clock.now)
 
     return start
 
@@ -191,3 +191,12 @@ def mock_factory(aiohttp_client, tmp_path, unused_tcp_port_factory, clock):
 async def operator(mock_factory, wallet):
     """The mock, wired to the scripted wallet."""
     return await mock_factory(webhook_url=wallet.url)
+
+
+@pytest.fixture
+async def pair(mock_factory, wallet, tmp_path):
+    """A (the default operator, wallet: the scripted one) and B (from an operators file, wallet: the
+    mock's own reference wallet), in one mock."""
+    a = await mock_factory(webhook_url=wallet.url, operators=operators_file(tmp_path), webhook_retries=1)
+    b = Signed(a.client, KEY_B, SECRET_B, now=a.now)
+    return a, b

@@ -104,7 +104,7 @@ async def _authenticate(request: web.Request) -> Operator:
         request.raw_path,
         raw,
         operators=platform.operators,
-        now=platform.clock.signing_now(),
+        now=platform.clock.now(),
         tolerance=platform.settings.timestamp_tolerance,
         path_mode=platform.settings.signature_path,
     )

@@ -46,8 +46,8 @@ async def resend(call: Call) -> dict[str, Any]:
 
 
 async def clock(call: Call) -> dict[str, Any]:
-    return sandbox.clock(call.platform)
+    return sandbox.clock(call.platform, call.operator)
 
 
 async def advance_clock(call: Call) -> dict[str, Any]:
-    return sandbox.advance_clock(call.platform, call.body["advance_seconds"])
+    return await sandbox.advance_clock(call.platform, call.operator, call.body["advance_seconds"])

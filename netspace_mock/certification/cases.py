@@ -109,7 +109,7 @@ async def authentication(p: Probe) -> None:
     payload = p.payload("balance")
     step, answer = await p.send("correctly signed balance", payload, "success")
     judge(step, answer.ok, "accepted", f"a correctly signed call was refused: {said(answer)}")
-    t, now = p.target, p.clock.signing_now()
+    t, now = p.target, p.clock.now()
     body = p.payload("balance")
     raw = _bytes(body)
     good = signed_headers(t.api_key, t.secret, t.url, raw, now)

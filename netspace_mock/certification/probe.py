@@ -106,7 +106,7 @@ class Probe:
         sent = (
             headers
             if headers is not None
-            else signed_headers(t.api_key, t.secret, t.url, body, self.clock.signing_now())
+            else signed_headers(t.api_key, t.secret, t.url, body, self.clock.now())
         )
         answer = await self.client.send(
             t.api_key, t.secret, t.url, payload.get("action_type", "balance"), body, sent

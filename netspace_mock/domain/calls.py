@@ -33,7 +33,7 @@ def payload(platform: Platform, action_type: str, session: Session | Any, **fiel
         "player_id": session.player_id,
         "currency": session.currency,
         "game_id": session.game_id,
-        "timestamp": iso(platform.clock.now()),
+        "timestamp": iso(platform.clock.operator_now(session.operator_id)),
         **fields,
     }
 
@@ -110,7 +110,7 @@ async def _record(
         outcome=answer.outcome,
         error_code=answer.error_code,
         reason=answer.reason,
-        created_at=platform.clock.now(),
+        created_at=platform.clock.operator_now(ids["operator_id"]),
     )
     async with platform.db.transaction() as conn:
         await attempts.insert(conn, record, bounds(platform))

@@ -79,7 +79,7 @@ async def assign(platform: Platform, operator: Operator, body: dict[str, Any]) -
         raise InvalidRequest.at(
             "$.free_bets.expires_at", f"is not a valid ISO 8601 date-time: {exc}"
         ) from None
-    now = platform.clock.now()
+    now = platform.clock.operator_now(operator.id)
     if expires_at <= now:
         raise InvalidRequest.at("$.free_bets.expires_at", f"is in the past (now is {iso(now)})")
     game_id = body.get("game_id")
@@ -152,12 +152,14 @@ async def _require(conn: Connection, operator: Operator, netspace_free_bet_id: s
 
 async def status(platform: Platform, operator: Operator, body: dict[str, Any]) -> dict[str, Any]:
     async with platform.db.transaction() as conn:
-        fb = await _require(conn, operator, body["netspace_free_bet_id"], platform.clock.now())
+        fb = await _require(
+            conn, operator, body["netspace_free_bet_id"], platform.clock.operator_now(operator.id)
+        )
     return await _present(platform, fb)
 
 
 async def cancel(platform: Platform, operator: Operator, body: dict[str, Any]) -> dict[str, Any]:
-    now = platform.clock.now()
+    now = platform.clock.operator_now(operator.id)
     async with platform.db.transaction() as conn:
         fb = await _require(conn, operator, body["netspace_free_bet_id"], now)
         if fb.status in ("used", "expired"):
@@ -180,12 +182,12 @@ async def cancel(platform: Platform, operator: Operator, body: dict[str, Any]) -
 
 
 async def sweep(platform: Platform) -> int:
-    """Expire every active free bet whose time has come; returns how many."""
-    now = platform.clock.now()
+    """Expire every active free bet whose time has come in its operator's time; returns how many."""
+    clock = platform.clock
     async with platform.db.transaction() as conn:
-        due = await store.expired_active(conn, now)
+        due = await store.expired_active(conn, clock.now())
         for fb in due:
-            await _expire_if_due(conn, fb, now)
+            await _expire_if_due(conn, fb, clock.operator_now(fb.operator_id))
     return len(due)
 
 
@@ -203,7 +205,7 @@ async def take_stake(
     round_id: str,
 ) -> FreeBet:
     """Spend `stake` from the player's usable free bet, or say exactly why there is none."""
-    now = platform.clock.now()
+    now = platform.clock.operator_now(operator_id)
     for fb in await store.usable(conn, operator_id, player_id, currency, game_id, now):
         if fb.remaining_amount >= stake:
             fb.remaining_amount -= stake
@@ -249,7 +251,7 @@ async def give_back(
     cause: str,
 ) -> None:
     """A rejected, refunded or rolled-back round returns its stake to the free bet, not to the wallet."""
-    now = platform.clock.now()
+    now = platform.clock.operator_now(operator_id)
     fb = await store.get(conn, operator_id, netspace_free_bet_id)
     if fb is None:
         return
@@ -275,4 +277,6 @@ async def add_winnings(
         return
     fb.winnings_amount += win
     await store.update(conn, fb)
-    await store.record(conn, fb, "won", f"round {round_id} settled", platform.clock.now(), win, round_id)
+    await store.record(
+        conn, fb, "won", f"round {round_id} settled", platform.clock.operator_now(operator_id), win, round_id
+    )

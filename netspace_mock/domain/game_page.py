@@ -29,7 +29,7 @@ async def find(platform: Platform, token: str) -> Session | None:
 
 
 def expired(platform: Platform, session: Session) -> bool:
-    return session.expires_at <= platform.clock.now()
+    return session.expires_at <= platform.clock.operator_now(session.operator_id)
 
 
 async def require(platform: Platform, token: str) -> Session:
@@ -94,7 +94,7 @@ async def _wallet(platform: Platform, session: Session) -> dict[str, Any]:
         session.player_id,
         session.currency,
         session.game_id,
-        platform.clock.now(),
+        platform.clock.operator_now(session.operator_id),
     )
     free_bets = [
         {

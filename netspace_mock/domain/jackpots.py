@@ -26,7 +26,7 @@ async def update(platform: Platform, operator: Operator, body: dict[str, Any]) -
         raise InvalidRequest.at(
             "$.amount", f"{currency} amounts have at most {money.DECIMALS[currency]} decimals"
         )
-    now = platform.clock.now()
+    now = platform.clock.operator_now(operator.id)
     async with platform.db.transaction() as conn:
         await store.put(conn, operator.id, currency, amount, now, "update")
     return {"jackpot": {"game_id": GAME_ID, "amount": amount, "currency": currency, "updated_at": iso(now)}}
@@ -46,7 +46,16 @@ async def take(
     """Empty the pot for this round; returns what it held (0: nothing to win)."""
     pot, _ = await store.get(conn, operator_id, currency)
     if pot > 0:
-        await store.put(conn, operator_id, currency, Decimal(0), platform.clock.now(), "hit", round_id, pot)
+        await store.put(
+            conn,
+            operator_id,
+            currency,
+            Decimal(0),
+            platform.clock.operator_now(operator_id),
+            "hit",
+            round_id,
+            pot,
+        )
     return pot
 
 
@@ -60,5 +69,12 @@ async def restore(
 ) -> None:
     pot, _ = await store.get(conn, operator_id, currency)
     await store.put(
-        conn, operator_id, currency, pot + amount, platform.clock.now(), "restore", round_id, amount
+        conn,
+        operator_id,
+        currency,
+        pot + amount,
+        platform.clock.operator_now(operator_id),
+        "restore",
+        round_id,
+        amount,
     )

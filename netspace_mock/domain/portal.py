@@ -72,7 +72,7 @@ async def integration(platform: Platform, operator: Operator) -> dict[str, Any]:
 
 
 async def overview(platform: Platform, operator: Operator) -> dict[str, Any]:
-    first, last = reports.window(None, None, platform.clock.now())
+    first, last = reports.window(None, None, platform.clock.operator_now(operator.id))
     return {
         **await integration(platform, operator),
         "totals": await reports.all_time(platform, operator),
@@ -99,6 +99,7 @@ async def test_balance(
     """One signed balance call to the operator's webhook, recorded like every other attempt."""
     check("certification.run.request", {"player_id": player_id, "currency": currency})
     session = SimpleNamespace(
+        operator_id=operator.id,
         session_id=platform.ids.make("portal_", 20),
         player_id=player_id,
         currency=currency,

@@ -143,7 +143,7 @@ async def ledger(platform: Platform, operator: Operator, first_day: date, last_d
 async def all_time(platform: Platform, operator: Operator) -> dict[str, Line]:
     """Totals per currency over every round the operator ever played."""
     first = date(1970, 1, 1)
-    last = datetime.fromtimestamp(platform.clock.now(), UTC).date() + timedelta(days=1)
+    last = datetime.fromtimestamp(platform.clock.operator_now(operator.id), UTC).date() + timedelta(days=1)
     return (await ledger(platform, operator, first, last)).totals()
 
 

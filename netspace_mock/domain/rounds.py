@@ -105,7 +105,7 @@ async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> 
         )
     _check_scenario(platform, session, body)
     outcome, win, result, hits_jackpot = _plan(platform, game, amount, session.currency, body)
-    now = platform.clock.now()
+    now = platform.clock.operator_now(operator.id)
     rnd = Round(
         operator_id=operator.id,
         round_id=platform.ids.make("round_", 24),
@@ -211,7 +211,7 @@ def _delivery(
     amount: Decimal,
     **extra: Any,
 ) -> Delivery:
-    now = platform.clock.now()
+    now = platform.clock.operator_now(rnd.operator_id)
     body = calls.payload(
         platform,
         action,
@@ -251,7 +251,7 @@ async def _play_demo(platform: Platform, session: Session, rnd: Round) -> dict[s
             balance = balance - rnd.amount + credit
             await session_store.set_demo_balance(conn, session.operator_id, session.session_id, balance)
             rnd.status = FINAL_STATUS[FOLLOW_UP[rnd.outcome]]
-        rnd.balance, rnd.finished_at = balance, platform.clock.now()
+        rnd.balance, rnd.finished_at = balance, platform.clock.operator_now(rnd.operator_id)
         await store.insert_round(conn, rnd)
     return await describe(platform, rnd)
 
@@ -335,7 +335,7 @@ def _next(platform: Platform, rnd: Round, deliveries: Deliveries, send: bool) ->
         return "write", None
     if follow.status != "pending":
         return "wait", None  # failed: it waits for a resend
-    now = platform.clock.now()
+    now = platform.clock.operator_now(rnd.operator_id)
     if not send:
         return ("write", None) if _resume_due(rnd, follow, now) is not None else ("wait", None)
     if follow.next_attempt_at is None or follow.next_attempt_at <= now:
@@ -378,7 +378,7 @@ async def _progress(
         elif follow.status == "acknowledged":
             await _finish(conn, platform, rnd, FINAL_STATUS[action])
         else:
-            follow.next_attempt_at = _resume_due(rnd, follow, platform.clock.now())
+            follow.next_attempt_at = _resume_due(rnd, follow, platform.clock.operator_now(rnd.operator_id))
             await store.update_delivery(conn, follow)
             break  # resumed at start: the dispatcher sends it
     return wake
@@ -397,7 +397,7 @@ async def _write_follow_up(
     due = None
     if delayed:
         # Scenario delayed_win: the win waits in the outbox; the dispatcher sends it when it is due.
-        rnd.scenario_applied_at = platform.clock.now()
+        rnd.scenario_applied_at = platform.clock.operator_now(rnd.operator_id)
         due = rnd.scenario_applied_at + (rnd.scenario_delay or 0)
     # The payload's session fields are the round's own (its session, player, currency and game).
     follow = _follow_up(platform, rnd, deliveries["bet"], session or rnd, action, due)
@@ -434,7 +434,7 @@ def _follow_up(
 async def _finish(conn: Connection, platform: Platform, rnd: Round, status: str) -> None:
     """Close the round, with what closing means for its free bet and the jackpot (the round's row is
     written by the caller, in the same transaction)."""
-    rnd.status, rnd.finished_at = status, platform.clock.now()
+    rnd.status, rnd.finished_at = status, platform.clock.operator_now(rnd.operator_id)
     if rnd.free_bet_id and status in ("rejected", "rolled_back", "refunded"):
         await free_bets.give_back(
             conn,
@@ -503,7 +503,7 @@ async def _attempt(
 def _apply(platform: Platform, rnd: Round, delivery: Delivery, answer: Answer) -> None:
     """The delivery policy of PROTOCOL §5, as a state change of the delivery (and of the round's last
     known balance and scenario)."""
-    now = platform.clock.now()
+    now = platform.clock.operator_now(rnd.operator_id)
     delivery.updated_at = now
     lost = _treated_as_lost(rnd, delivery)
     if lost:
@@ -588,7 +588,6 @@ async def recover(platform: Platform) -> int:
     """On start, before anything is sent: a bet still pending when the process stopped has an unknown
     outcome (it may have reached the operator), so it is rolled back; every open round's next call is
     written to the outbox and made due, for the dispatcher to send. Returns the rounds resumed."""
-    now = platform.clock.now()
     resumed = await store.open_rounds(platform.db)
     for rnd in resumed:
         bet = next(
@@ -597,7 +596,7 @@ async def recover(platform: Platform) -> int:
             if d.action_type == "bet"
         )
         if bet.status == "pending":
-            bet.status, bet.updated_at = "unknown", now
+            bet.status, bet.updated_at = "unknown", platform.clock.operator_now(rnd.operator_id)
             bet.last_error = "the mock stopped before the bet's answer was recorded"
             async with platform.db.transaction() as conn:
                 await store.update_delivery(conn, bet)
@@ -616,7 +615,11 @@ async def resend(
         raise InvalidRequest.at(
             "$.transaction_id", f"only a failed delivery can be resent; this one is {delivery.status}"
         )
-    delivery.status, delivery.next_attempt_at, delivery.updated_at = "pending", None, platform.clock.now()
+    delivery.status, delivery.next_attempt_at, delivery.updated_at = (
+        "pending",
+        None,
+        platform.clock.operator_now(operator.id),
+    )
     async with platform.db.transaction() as conn:
         await store.update_delivery(conn, delivery)
     return describe_state(await advance(platform, operator.id, delivery.round_id))

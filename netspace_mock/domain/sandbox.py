@@ -15,7 +15,7 @@ from netspace_mock.store import sandbox as store
 from netspace_mock.store.operators import Operator
 
 OUTCOMES = ("ok", "business_error", "transport_error", "invalid_response")
-MAX_CLOCK_AHEAD = 100 * 365 * 86_400  # how far the shared sandbox clock may run ahead, in all
+MAX_CLOCK_AHEAD = 100 * 365 * 86_400  # how far an operator's sandbox clock may run ahead, in all
 MONEY_ACTIONS = {"bet": "bets", "win": "wins", "refund": "refunds", "rollback": "rollbacks"}
 
 
@@ -134,21 +134,28 @@ async def deliveries(platform: Platform, operator: Operator, query: dict[str, An
     return {"deliveries": items, "pagination": _pagination(page, per_page, total)}
 
 
-def clock(platform: Platform) -> dict[str, Any]:
-    return {"clock": {"now": iso(platform.clock.now()), "offset_seconds": platform.clock.sandbox_offset}}
+def clock(platform: Platform, operator: Operator) -> dict[str, Any]:
+    return {
+        "clock": {
+            "now": iso(platform.clock.operator_now(operator.id)),
+            "offset_seconds": platform.clock.ahead(operator.id),
+        }
+    }
 
 
-def advance_clock(platform: Platform, seconds: Any) -> dict[str, Any]:
-    """Move the platform's time forward for every operator (expiry of sessions and free bets, retries);
-    signatures keep being checked against the real time. Bounded in all, since the clock is shared: past
-    year 9999 no time could be written, and every operator's answers would fail."""
-    ahead = platform.clock.sandbox_offset + float(seconds)
+async def advance_clock(platform: Platform, operator: Operator, seconds: Any) -> dict[str, Any]:
+    """Move this operator's time forward: the expiry of its sessions and free bets, its payload
+    timestamps and its scheduled retries; other operators' time and signature checks stay as they are.
+    Bounded in all, since past year 9999 no time could be written."""
+    ahead = platform.clock.ahead(operator.id) + float(seconds)
     if ahead > MAX_CLOCK_AHEAD:
         raise InvalidRequest.at(
             "$.advance_seconds",
-            f"the platform's clock is {platform.clock.sandbox_offset:.0f} s ahead of real time already and "
-            f"may be at most {MAX_CLOCK_AHEAD} s (100 years) ahead; restart the mock to reset it",
+            f"your sandbox clock is {platform.clock.ahead(operator.id):.0f} s ahead of real time already "
+            f"and may be at most {MAX_CLOCK_AHEAD} s (100 years) ahead; another operator, or a new "
+            "database, starts from real time",
         )
-    platform.clock.advance_sandbox(float(seconds))
+    await store.set_clock(platform.db, operator.id, ahead)
+    platform.clock.set_ahead(operator.id, ahead)
     platform.wake_dispatcher()
-    return clock(platform)
+    return clock(platform, operator)

@@ -53,7 +53,7 @@ async def launch(platform: Platform, operator: Operator, body: dict[str, Any], k
     language = body.get("language", "en")
     require_game(platform, body["game_id"], body["currency"], language)
     _check_client_ip(body.get("client_ip"))
-    now = platform.clock.now()
+    now = platform.clock.operator_now(operator.id)
     wanted = Session(
         operator_id=operator.id,
         session_id=body["session_id"],
@@ -104,7 +104,7 @@ async def launch_demo(platform: Platform, operator: Operator, body: dict[str, An
     currency = body.get("currency", "USD")
     language = body.get("language", "en")
     require_game(platform, body["game_id"], currency, language)
-    now = platform.clock.now()
+    now = platform.clock.operator_now(operator.id)
     balance = Decimal(str(platform.settings.demo_balance))
     session = Session(
         operator_id=operator.id,
@@ -140,6 +140,6 @@ async def require_session(platform: Platform, operator: Operator, session_id: st
         raise InvalidSession(
             f"session {session_id!r} does not exist; launch it first with POST /api/game/launch"
         )
-    if session.expires_at <= platform.clock.now():
+    if session.expires_at <= platform.clock.operator_now(operator.id):
         raise InvalidSession(f"session {session_id!r} expired at {iso(session.expires_at)}")
     return session

@@ -137,5 +137,12 @@ async def events(db: Database, operator_id: int, netspace_free_bet_id: str) -> l
 
 
 async def expired_active(conn: Connection, now: float) -> list[FreeBet]:
-    found = await rows(conn, "SELECT * FROM free_bets WHERE status = 'active' AND expires_at <= ?", (now,))
+    """Active free bets past their expiry at the platform's time `now`, each in its operator's time
+    (which runs ahead by its sandbox clock)."""
+    found = await rows(
+        conn,
+        "SELECT f.* FROM free_bets f LEFT JOIN sandbox_clocks c USING (operator_id) "
+        "WHERE f.status = 'active' AND f.expires_at - COALESCE(c.ahead_seconds, 0) <= ?",
+        (now,),
+    )
     return [_free_bet(r) for r in found]

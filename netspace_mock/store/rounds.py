@@ -159,21 +159,27 @@ async def find_delivery(
     return _delivery(row) if row else None
 
 
+# When a delivery is due in the platform's time: its next attempt is stamped in its operator's time,
+# which runs ahead by that operator's sandbox clock (none: not ahead).
+_DUE_AT = "d.next_attempt_at - COALESCE(c.ahead_seconds, 0)"
+_RETRYABLE = (
+    "FROM deliveries d LEFT JOIN sandbox_clocks c USING (operator_id) WHERE d.status = 'pending' "
+    "AND d.action_type != 'bet' AND d.next_attempt_at IS NOT NULL"
+)
+
+
 async def due_deliveries(db: Database, now: float, limit: int = 100) -> list[Delivery]:
-    """Retryable deliveries whose next attempt is due, earliest first. Bets are never retried."""
+    """Retryable deliveries whose next attempt is due at the platform's time `now`, earliest first.
+    Bets are never retried."""
     rows = await db.fetchall(
-        "SELECT * FROM deliveries WHERE status = 'pending' AND action_type != 'bet' "
-        "AND next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-        (now, limit),
+        f"SELECT d.* {_RETRYABLE} AND {_DUE_AT} <= ? ORDER BY {_DUE_AT} LIMIT ?", (now, limit)
     )
     return [_delivery(r) for r in rows]
 
 
 async def next_due_at(db: Database) -> float | None:
-    row = await db.fetchone(
-        "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND action_type != 'bet' "
-        "AND next_attempt_at IS NOT NULL"
-    )
+    """The platform's time at which the next retryable delivery is due (None: nothing is pending)."""
+    row = await db.fetchone(f"SELECT MIN({_DUE_AT}) {_RETRYABLE}")
     return row[0]
 
 

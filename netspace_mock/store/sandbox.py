@@ -55,3 +55,18 @@ async def stats(db: Database, operator_id: int) -> dict[str, Any]:
             )
         ],
     }
+
+
+async def clocks(db: Database) -> dict[int, float]:
+    """How far each operator's sandbox clock runs ahead, for those that moved it."""
+    rows = await db.fetchall("SELECT operator_id, ahead_seconds FROM sandbox_clocks")
+    return {operator_id: ahead for operator_id, ahead in rows}
+
+
+async def set_clock(db: Database, operator_id: int, ahead_seconds: float) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO sandbox_clocks(operator_id, ahead_seconds) VALUES (?, ?) "
+            "ON CONFLICT(operator_id) DO UPDATE SET ahead_seconds = excluded.ahead_seconds",
+            (operator_id, ahead_seconds),
+        )

@@ -29,6 +29,7 @@ from netspace_mock.api.pipeline import PLATFORM, json_response
 from netspace_mock.domain import money
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidRequest
+from netspace_mock.sources import iso
 from netspace_mock.store.db import Connection, one
 
 ACTIONS = ("balance", "bet", "win", "refund", "rollback")
@@ -66,9 +67,7 @@ def _authenticate(platform: Platform, request: web.Request, raw: bytes) -> int:
     if operator is None or not timestamp or not given:
         raise Refusal("UNAUTHORIZED", "missing or unknown X-API-Key, X-Timestamp or X-Signature", 401)
     try:
-        signing.check_timestamp(
-            timestamp, platform.clock.signing_now(), platform.settings.timestamp_tolerance
-        )
+        signing.check_timestamp(timestamp, platform.clock.now(), platform.settings.timestamp_tolerance)
         signing.verify(operator.secret_key, timestamp, "POST", request.raw_path, raw, given, "path_qs")
     except signing.SignatureError as exc:
         raise Refusal("UNAUTHORIZED", exc.reason, 401) from None
@@ -114,7 +113,7 @@ async def _book(platform: Platform, conn: Connection, operator_id: int, call: di
             str(amount),
             str(booked),
             int(bool(call.get("is_free_bet"))),
-            platform.now_iso(),
+            iso(platform.clock.operator_now(operator_id)),
         ),
     )
     balance += booked

@@ -91,7 +91,7 @@ class WebhookClient:
             sent = (
                 headers
                 if headers is not None
-                else signed_headers(api_key, secret, url, body, self.clock.signing_now())
+                else signed_headers(api_key, secret, url, body, self.clock.now())
             )
             started = time.perf_counter()
             try:

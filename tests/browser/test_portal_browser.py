@@ -44,7 +44,7 @@ async def slow_wallet(aiohttp_server, flaw: str) -> str:
     return str(server.make_url("/wallet/callback"))
 
 
-async def two_weeks_of_rounds(op, clock, wallet_url: str) -> None:
+async def two_weeks_of_rounds(op, wallet_url: str) -> None:
     """Rounds on each of the last 14 days: the test player on the defective wallet (it books single
     calls right), three more players on the built-in reference wallet."""
     platform = op.client.app[PLATFORM]
@@ -56,7 +56,7 @@ async def two_weeks_of_rounds(op, clock, wallet_url: str) -> None:
     ]
     for day in range(14):
         if day:
-            clock.advance_sandbox(DAY)
+            await op.ok("POST", "/api/sandbox/clock", {"advance_seconds": DAY})
         default = await platform.operators.set_webhook(platform.db, default, None)
         for n, (player, currency, game) in enumerate(players):
             session = f"s-{player}-{day}"
@@ -93,10 +93,10 @@ def watch_offline(page, origin: str) -> dict:
     return {"watch": watch, "route": only_the_mock}
 
 
-async def test_the_portal_end_to_end(page, screenshot, mock_factory, aiohttp_server, clock):
+async def test_the_portal_end_to_end(page, screenshot, mock_factory, aiohttp_server):
     wallet_url = await slow_wallet(aiohttp_server, "books_duplicates")
     op = await mock_factory(webhook_url=wallet_url)
-    await two_weeks_of_rounds(op, clock, wallet_url)
+    await two_weeks_of_rounds(op, wallet_url)
     origin = str(op.client.make_url("")).rstrip("/")
     offline = watch_offline(page, origin)
     await page.context.route("**/*", offline["route"])

@@ -21,7 +21,9 @@ async def _ledger(visit: Visit) -> tuple[reports.Ledger, str]:
         raise Problem(400, "Report not available", f"{currency!r} is not a currency of the platform.")
     try:
         first, last = reports.window(
-            visit.query("from", 10) or None, visit.query("to", 10) or None, visit.platform.clock.now()
+            visit.query("from", 10) or None,
+            visit.query("to", 10) or None,
+            visit.platform.clock.operator_now(visit.operator.id),
         )
     except InvalidRequest as err:
         raise Problem(400, "Report not available", f"Check the dates: {err.message}.") from None
