@@ -326,3 +326,22 @@ async def bet_with_honest_wallet(op) -> tuple[int, dict]:
     status, answer = await op.post(BET, {"session_id": "s1", "amount": 5, "outcome": "lose"})
     await op.client.app[DISPATCHER].idle()
     return status, answer["round"]
+
+
+async def test_a_huge_answer_is_quoted_short_in_the_error_and_kept_bounded_in_the_log(op, hostile_wallet):
+    """900 KB that is not JSON, to a balance call: WEBHOOK_ERROR quotes its start and its size."""
+    junk = b'{"success": true, "x": "' + b"y" * 900_000
+    hostile_wallet.script["balance"].append(Hostile(lambda a: junk, hold=False))
+    status, answer = await op.get("/api/sandbox/game/balance?session_id=s1")
+    assert status == 502 and answer["error"]["code"] == "WEBHOOK_ERROR"
+    quoted = answer["error"]["details"]["webhook"]["answer"]
+    assert quoted.startswith('{"success": true, "x": "yyy') and quoted.endswith(
+        f"({len(junk)} characters in all)"
+    )
+    assert len(quoted) < 2100
+    _, log = await op.get("/api/sandbox/webhooks?action=balance")
+    kept, limit = (
+        log["attempts"][0]["response"]["body"],
+        op.client.app[PLATFORM].settings.attempt_answer_bytes,
+    )
+    assert kept == junk[:limit].decode() + "…(truncated)"

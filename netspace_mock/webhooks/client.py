@@ -17,6 +17,7 @@ from netspace_mock.sources import Clock
 ANSWER_LIMIT = 1_048_576
 READ_PIECE = 65_536
 REASON_LIMIT = 500  # characters of an operator's error message kept as the reason
+SUMMARY_CHARS = 2000  # characters of an answer quoted in an error's details
 
 
 @dataclass
@@ -45,12 +46,17 @@ class Answer:
         return self.ok or self.error_code == "DUPLICATE_TRANSACTION"
 
     def summary(self) -> dict[str, Any]:
+        """The attempt in an error's details: the answer whole when short, else its start and its size
+        (the attempt in the webhook log keeps up to attempt_answer_bytes of it)."""
+        answer: Any = self.payload if self.payload is not None else self.text
+        if self.text is not None and len(self.text) > SUMMARY_CHARS:
+            answer = f"{self.text[:SUMMARY_CHARS]}… ({len(self.text)} characters in all)"
         return {
             "outcome": self.outcome,
             "http_status": self.http_status,
             "error_code": self.error_code,
             "reason": self.reason,
-            "answer": self.payload if self.payload is not None else self.text,
+            "answer": answer,
         }
 
 
