@@ -1,11 +1,10 @@
-"""Signing in and out, and registering an operator (its credentials are shown once)."""
+"""Signing in and out; failed sign-ins are slowed down per client address."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from netspace_mock.errors import InvalidRequest
-from netspace_mock.web.portal import auth, render
+from netspace_mock.web.portal import auth, registration, render
 from netspace_mock.web.portal.render import EMPTY, Html
 from netspace_mock.web.portal.visit import Visit
 
@@ -30,7 +29,13 @@ def safe_next(value: str) -> str:
 
 def _form(visit: Visit, *, status: int = 200, message: Html = EMPTY, api_key: str = "") -> web.Response:
     nxt = visit.field("next") or visit.request.query.get("next", "")
-    body = render.fill("sign_in", csrf=visit.form_token, next=safe_next(nxt), api_key=api_key)
+    body = render.fill(
+        "sign_in",
+        csrf=visit.form_token,
+        next=safe_next(nxt),
+        api_key=api_key,
+        register=registration.sign_in_line(visit.platform.settings),
+    )
     return visit.page("Sign in", body, status=status, notice=message)
 
 
@@ -86,52 +91,4 @@ async def sign_out(visit: Visit) -> web.Response:
     await auth.close_session(visit.platform, visit.session)
     response = await visit.redirect("/portal/sign-in?reason=signed-out")
     auth.clear_cookie(response, auth.SESSION_COOKIE)
-    return response
-
-
-def _register_form(visit: Visit, *, status: int = 200, message: Html = EMPTY, name: str = "") -> web.Response:
-    body = render.fill("register", csrf=visit.form_token, name=name)
-    return visit.page("Register as an operator", body, status=status, notice=message)
-
-
-async def register_page(visit: Visit) -> web.Response:
-    return _register_form(visit)
-
-
-async def register(visit: Visit) -> web.Response:
-    """Create the operator, then show its credentials on the next page, once (a one-time ticket)."""
-    name = visit.field("name")
-    try:
-        operator = await visit.platform.operators.register(visit.platform.db, name, visit.platform.now_iso())
-    except InvalidRequest:
-        text = "Enter an operator name of 1 to 100 characters."
-        return _register_form(visit, status=400, message=render.notice("error", text), name=name[:100])
-    ticket = await auth.issue_reveal(visit.platform, operator)
-    response = await visit.redirect("/portal/register/credentials")
-    auth.set_cookie(
-        response,
-        visit.request,
-        auth.REVEAL_COOKIE,
-        ticket,
-        max_age=auth.REVEAL_SECONDS,
-        path="/portal/register",
-        public_https=auth.public_https(visit.platform),
-    )
-    return response
-
-
-async def credentials(visit: Visit) -> web.Response:
-    operator = await auth.redeem_reveal(visit.platform, visit.request.cookies.get(auth.REVEAL_COOKIE))
-    if operator is None:
-        response = visit.page("Credentials already shown", render.fill("shown_once"), status=410)
-    else:
-        body = render.fill(
-            "register_done",
-            name=operator.name,
-            api_key=operator.api_key,
-            secret_key=operator.secret_key,
-            csrf=visit.form_token,
-        )
-        response = visit.page("Your sandbox credentials", body)
-    auth.clear_cookie(response, auth.REVEAL_COOKIE, path="/portal/register")
     return response
