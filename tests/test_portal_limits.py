@@ -1,5 +1,5 @@
-"""The portal's limits on hostile callers: registration open or closed by setting, and registrations per
-client address (kept across a restart)."""
+"""The portal's limits on hostile callers: registration open or closed by setting, registrations per
+client address (kept across a restart), and failed sign-ins per (address, API key) and per address."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from netspace_mock import settings as settings_mod
 from netspace_mock.cli import build_parser
 from netspace_mock.domain import portal_limits as limits
 from netspace_mock.settings import Settings
-from support import Signed, count_rows
+from support import API_KEY, SECRET, Signed, count_rows
 
 OTHER_ADDRESS = "127.0.0.2"
 
@@ -47,6 +47,14 @@ def platform_of(mock: Signed):
     from netspace_mock.api.pipeline import PLATFORM
 
     return mock.client.app[PLATFORM]
+
+
+async def sign_in(portal: Portal, api_key: str, secret: str, status: int | None = 303):
+    """POST the sign-in form as a browser on its page would, signed in already or not."""
+    if not portal.csrf:
+        await portal.get("/portal/sign-in")
+    form = {"api_key": api_key, "secret_key": secret}
+    return await portal.post("/portal/sign-in", form, status=status)
 
 
 async def register(portal: Portal, name: str = "Acme", status: int = 303):
@@ -180,3 +188,114 @@ async def test_registrations_sent_at_once_are_counted_one_by_one(make_client, br
         *(portal.post("/portal/register", {"name": f"Rush {n}"}, status=None) for n in range(8))
     )
     assert sorted(response.status for response, _ in answers) == [303] * 3 + [429] * 5
+
+
+# ---- sign-in throttling per (address, key) --------------------------------------------------------
+
+
+@pytest.fixture
+async def attacker(make_client, browsers):
+    """A mock with the default operator (the victim, key A) and one the attacker registered (key B)."""
+    mock = await make_client()
+    platform = platform_of(mock)
+    own = await platform.operators.register(platform.db, "Attacker Ltd", platform.now_iso())
+    return mock, browsers(mock), own
+
+
+async def test_signing_in_with_ones_own_key_does_not_clear_the_failures_of_a_guessed_key(attacker):
+    mock, portal, own = attacker
+    for _ in range(limits.FREE_FAILURES):
+        await sign_in(portal, API_KEY, "guess", status=401)
+        await sign_in(portal, own.api_key, own.secret_key)  # succeeds, and clears only B's failures
+    response, page = await sign_in(portal, API_KEY, "guess", status=429)
+    wait = int(response.headers["Retry-After"])
+    assert 0 < wait <= limits.FIRST_WAIT
+    assert (
+        f"Too many failed sign-ins for this API key from your address. Wait {wait} s, then try again." in page
+    )
+    # Even the right secret for A is not checked during the wait.
+    await sign_in(portal, API_KEY, SECRET, status=429)
+
+
+async def test_failures_with_one_key_do_not_lock_out_another_key_from_the_same_address(attacker, browsers):
+    mock, portal, own = attacker
+    for _ in range(limits.FREE_FAILURES):
+        await sign_in(portal, API_KEY, "guess", status=401)
+    await sign_in(portal, API_KEY, SECRET, status=429)
+    colleague = browsers(mock)  # behind the same address
+    await sign_in(colleague, own.api_key, own.secret_key)
+    _, page = await colleague.get("/portal/dashboard")
+    assert "Attacker Ltd" in page
+
+
+async def test_a_success_for_a_key_clears_that_keys_failures_and_no_others(attacker, clock):
+    mock, portal, own = attacker
+    db = platform_of(mock).db
+    for _ in range(limits.FREE_FAILURES - 1):
+        await sign_in(portal, API_KEY, "guess", status=401)
+        await sign_in(portal, own.api_key, "guess", status=401)
+    await sign_in(portal, API_KEY, SECRET)
+    where = "key_hash = ?"
+    assert await count_rows(db, "portal_sign_in_failures", where, (limits.key_hash(API_KEY),)) == 0
+    assert await count_rows(db, "portal_sign_in_failures", where, (limits.key_hash(own.api_key),)) == 2
+    # A starts afresh: its free failures again. B's count goes on: its next failure makes it wait.
+    for _ in range(limits.FREE_FAILURES - 1):
+        _, page = await sign_in(portal, API_KEY, "guess", status=401)
+        assert "wait" not in page
+    _, page = await sign_in(portal, own.api_key, "guess", status=401)
+    assert "Too many failed sign-ins for this API key: wait" in page
+    await sign_in(portal, own.api_key, own.secret_key, status=429)
+    clock.advance(limits.FIRST_WAIT)
+    await sign_in(portal, own.api_key, own.secret_key)
+    # Only hashes are kept, never a key as typed.
+    rows = await db.fetchall("SELECT * FROM portal_sign_in_failures")
+    assert rows and all(API_KEY not in [*map(str, row)] for row in rows)
+
+
+async def test_many_keys_from_one_address_meet_the_address_ceiling(attacker, browsers, clock, other_address):
+    mock, portal, own = attacker
+    for n in range(limits.ADDRESS_FAILURES):
+        await sign_in(portal, f"ak_guess_{n}", "guess", status=401)
+    response, page = await sign_in(portal, API_KEY, SECRET, status=429)
+    wait = int(response.headers["Retry-After"])
+    assert 0 < wait <= limits.FAILURE_MEMORY
+    assert f"Too many failed sign-ins from your address ({limits.ADDRESS_FAILURES} in 15 min" in page
+    assert f"Wait {wait} s, then try again." in page
+    await sign_in(portal, f"ak_guess_{limits.ADDRESS_FAILURES}", "guess", status=429)
+    await sign_in(browsers(mock, other_address), API_KEY, SECRET)  # another address is not affected
+    clock.advance(wait)
+    await sign_in(portal, API_KEY, SECRET)
+
+
+async def test_guesses_sent_at_once_all_face_the_wait(attacker):
+    mock, portal, own = attacker
+    await portal.get("/portal/sign-in")
+    form = {"api_key": API_KEY, "secret_key": "guess"}
+    answers = await asyncio.gather(*(portal.post("/portal/sign-in", form, status=None) for _ in range(10)))
+    statuses = sorted(response.status for response, _ in answers)
+    assert statuses == [401] * limits.FREE_FAILURES + [429] * (10 - limits.FREE_FAILURES)
+
+
+async def test_an_overlong_key_is_refused_unchecked(attacker):
+    mock, portal, own = attacker
+    _, page = await sign_in(portal, "k" * (limits.KEY_LIMIT + 1), "guess", status=400)
+    assert f"An API key is at most {limits.KEY_LIMIT} characters." in page
+    assert await count_rows(platform_of(mock).db, "portal_sign_in_failures") == 0
+
+
+async def test_each_address_is_counted_apart_in_the_database(platform):
+    """The same rules without a second loopback address: straight against the app's SQLite file."""
+    here, there = "203.0.113.5", "2001:db8::6"
+    for _ in range(platform.settings.registration_limit):
+        await limits.record_registration(platform, here)
+    assert await limits.registration_wait(platform, here) > 0
+    assert await limits.registration_wait(platform, there) == 0
+    for n in range(limits.ADDRESS_FAILURES):
+        await limits.record_failure(platform, here, API_KEY if n % 2 else f"ak_{n}")
+    assert (
+        await limits.address_wait(platform, here) > 0 and await limits.key_wait(platform, here, API_KEY) > 0
+    )
+    assert (
+        await limits.address_wait(platform, there) == 0
+        and await limits.key_wait(platform, there, API_KEY) == 0
+    )

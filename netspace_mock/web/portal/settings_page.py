@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import settings as platform_settings
+from netspace_mock.domain import portal_limits as limits
 from netspace_mock.web.portal import auth, render
 from netspace_mock.web.portal.render import Html, join, tag
 from netspace_mock.web.portal.visit import Visit
@@ -102,8 +103,17 @@ def portal_rows(current: platform_settings.Settings) -> list[tuple[Any, ...]]:
         ),
         (
             "sign-in attempts",
-            tag("strong", f"{auth.FREE_FAILURES} free"),
-            f"then a wait of {auth.FIRST_WAIT:g} s after each failure, doubling up to {auth.MAX_WAIT:g} s (per client address, failures forgotten after {auth.FAILURE_MEMORY // 60} min)",
+            tag("strong", f"{limits.FREE_FAILURES} free"),
+            f"per API key from one client address; then a wait of {limits.FIRST_WAIT:g} s after each "
+            f"failure, doubling up to {limits.MAX_WAIT:g} s, until a sign-in with that key succeeds "
+            f"(failures forgotten after {limits.FAILURE_MEMORY // 60} min)",
+            "—",
+        ),
+        (
+            "failed sign-ins per address",
+            tag("strong", f"{limits.ADDRESS_FAILURES} in {limits.FAILURE_MEMORY // 60} min"),
+            "from one client address, whatever the API keys; then its sign-ins wait until the oldest is "
+            "forgotten",
             "—",
         ),
         (
