@@ -213,7 +213,8 @@ async def test_signing_in_with_ones_own_key_does_not_clear_the_failures_of_a_gue
     assert (
         f"Too many failed sign-ins for this API key from your address. Wait {wait} s, then try again." in page
     )
-    # Even the right secret for A is not checked during the wait.
+    # Even the right secret for A is not checked during the wait, and the sandbox clock does not end it.
+    await mock.ok("POST", "/api/sandbox/clock", {"advance_seconds": 3600})
     await sign_in(portal, API_KEY, SECRET, status=429)
 
 
