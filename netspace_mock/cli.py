@@ -172,7 +172,7 @@ async def _serve_until_stopped(settings: Settings, loop_name: str, listener: Que
         f"netspace-mock {__version__} serving on {url}\n"
         f"  API key     {settings.api_key}\n  Secret key  {_shown_secret(settings)}\n"
         f"  Database    {settings.db}\n  Event loop  {loop_name}\n  Webhook     {settings.webhook_url or url + '/operator/webhook (reference wallet)'}\n"
-        + "\n".join(sign_hint(settings)),
+        f"{portal_line(settings)}\n" + "\n".join(sign_hint(settings)),
         flush=True,
     )
     await stop.wait()
@@ -209,6 +209,16 @@ def _exit_now(reason: str, listener: QueueListener) -> NoReturn:
     listener.stop()
     logging.shutdown()
     os._exit(EXIT_ERROR)
+
+
+def portal_line(settings: Settings) -> str:
+    """The banner's line on the portal: whether anyone who reaches it may register an operator."""
+    where = f"  Portal      {settings.base_url}/portal"
+    if settings.registration_open:
+        return f"{where} (registration open: at most {settings.registration_limit} per address an hour)"
+    if settings.open_registration == "off":
+        return f"{where} (registration closed: --open-registration off)"
+    return f"{where} (registration closed: not on loopback; --open-registration on opens it)"
 
 
 def _shown_secret(settings: Settings) -> str:

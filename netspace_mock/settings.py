@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,6 +109,20 @@ class Settings:
     sweep_interval: float = _opt(
         5.0, "seconds between background sweeps that expire free bets", group="platform"
     )
+    open_registration: str = _opt(
+        "auto",
+        "whether anyone who reaches `/portal/register` may create an operator; `auto`: `on` when the mock "
+        "listens on a loopback address (`127.0.0.0/8`, `::1`, `localhost`), `off` when it listens beyond "
+        "this machine (`0.0.0.0`, `::`, a LAN address, as in the container image)",
+        choices=("auto", "on", "off"),
+        group="portal",
+    )
+    registration_limit: int = _opt(
+        5,
+        "operators one client address may register through the portal in an hour (more: `429` with "
+        "`Retry-After`); counted in the database, so a restart does not reset it",
+        group="portal",
+    )
     wallet_initial_balance: float = _opt(
         1000.0, "balance of a new player in the built-in reference wallet", group="wallet"
     )
@@ -128,8 +143,29 @@ class Settings:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def registration_open(self) -> bool:
+        """`open_registration` resolved: `auto` opens registration only to a server on loopback."""
+        if self.open_registration == "auto":
+            return listens_on_loopback(self.host)
+        return self.open_registration == "on"
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def listens_on_loopback(host: str) -> bool:
+    """True when a server bound to `host` can be reached from this machine only. An empty host, a
+    wildcard (`0.0.0.0`, `::`), any other address or a host name other than `localhost` is not."""
+    name = host.strip().removeprefix("[").removesuffix("]").lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
 
 
 def test_players(text: str) -> frozenset[tuple[str, str]]:
@@ -185,7 +221,12 @@ def convert(f: dataclasses.Field, text: str) -> Any:
     return value
 
 
-AT_LEAST_ONE = ("webhook_concurrency", "attempt_answer_bytes", "answer_storage_bytes")
+AT_LEAST_ONE = (
+    "webhook_concurrency",
+    "attempt_answer_bytes",
+    "answer_storage_bytes",
+    "registration_limit",
+)
 
 
 def from_sources(flags: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:

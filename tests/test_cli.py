@@ -294,14 +294,43 @@ def test_port_from_env_and_flag_overrides_it(serve, tmp_path, unused_tcp_port_fa
     assert again.stop()[0] == 0
 
 
-def _banner_loop(server: Server) -> str:
-    """The banner's `Event loop` line. The banner is printed and flushed at once, so its lines after
-    the first (which Server has read) are all there already."""
+def _banner_line(server: Server, label: str) -> str:
+    """The banner's line of that label, after it. The banner is printed and flushed at once, so its
+    lines after the first (which Server has read) are all there already."""
     for _ in range(8):
         line = server.proc.stdout.readline()
-        if line.strip().startswith("Event loop"):
-            return line.split("Event loop", 1)[1].strip()
-    raise AssertionError("no Event loop line in the banner")
+        if line.strip().startswith(label):
+            return line.split(label, 1)[1].strip()
+    raise AssertionError(f"no {label} line in the banner")
+
+
+def _banner_loop(server: Server) -> str:
+    return _banner_line(server, "Event loop")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ((), "/portal (registration open: at most 5 per address an hour)"),
+        (("--open-registration", "off"), "/portal (registration closed: --open-registration off)"),
+    ],
+)
+def test_the_banner_says_whether_registration_is_open(serve, tmp_path, args, words):
+    server = serve("--port", "0", "--db", str(tmp_path / "banner.db"), *args)
+    assert _banner_line(server, "Portal") == server.url + words
+    assert server.stop()[0] == 0
+
+
+def test_the_banner_says_why_registration_is_closed_beyond_loopback():
+    from netspace_mock.cli import portal_line
+    from netspace_mock.settings import Settings
+
+    line = portal_line(Settings(host="0.0.0.0", port=8080))
+    assert line == (
+        "  Portal      http://127.0.0.1:8080/portal "
+        "(registration closed: not on loopback; --open-registration on opens it)"
+    )
+    assert "registration open" in portal_line(Settings(host="0.0.0.0", open_registration="on"))
 
 
 @pytest.mark.parametrize("choice", ["asyncio", "uvloop", "auto"])
@@ -368,6 +397,12 @@ def test_invalid_env_port_exits_with_a_clear_message(tmp_path):
             "wallet_test_players: expected PLAYER:CURRENCY[,PLAYER:CURRENCY...], got 'cert-player'",
         ),
         ((), {"NETSPACE_MOCK_WALLET_TEST_PLAYERS": "a:USD,:EUR"}, "wallet_test_players: expected PLAYER"),
+        (("--open-registration", "yes"), {}, "open_registration: expected one of auto, on, off"),
+        (
+            (),
+            {"NETSPACE_MOCK_REGISTRATION_LIMIT": "0"},
+            "registration_limit: expected a whole number of 1 or more, got 0",
+        ),
     ],
 )
 def test_invalid_setting_is_refused_before_serving(tmp_path, monkeypatch, capsys, args, env, words):

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from netspace_mock.app import DISPATCHER
+from netspace_mock.domain import portal_limits as limits
 from netspace_mock.web.portal import auth
 from operator_wallets import OperatorWallet
 from support import API_KEY, SECRET, Signed, count_rows, launch_body
@@ -23,26 +24,28 @@ PAGES = ("dashboard", "integration", "players", "transactions", "reports", "sett
 
 
 class Portal:
-    """One browser: its own cookie jar, following no redirects, reading the CSRF token of each page."""
+    """One browser: its own cookie jar, following no redirects, reading the CSRF token of each page;
+    connecting from `address` (another loopback address, say) when one is given."""
 
-    def __init__(self, client: Signed) -> None:
+    def __init__(self, client: Signed, address: str | None = None) -> None:
         self.base = str(client.client.make_url("")).rstrip("/")
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        connector = aiohttp.TCPConnector(local_addr=(address, 0)) if address else None
+        self.http = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.csrf = ""
 
     async def close(self) -> None:
         await self.http.close()
 
-    async def get(self, path: str, status: int = 200) -> tuple[aiohttp.ClientResponse, str]:
+    async def get(self, path: str, status: int | None = 200) -> tuple[aiohttp.ClientResponse, str]:
         async with self.http.get(self.base + path, allow_redirects=False) as response:
             text = await response.text()
-        assert response.status == status, f"GET {path}: {response.status}\n{text[:3000]}"
+        assert status in (None, response.status), f"GET {path}: {response.status}\n{text[:3000]}"
         found = CSRF.search(text)
         self.csrf = found.group(1) if found else self.csrf
         return response, text
 
     async def post(
-        self, path: str, data: dict | list | None = None, status: int = 303, csrf: str | None = None
+        self, path: str, data: dict | list | None = None, status: int | None = 303, csrf: str | None = None
     ) -> tuple[aiohttp.ClientResponse, str]:
         form = list(data.items()) if isinstance(data, dict) else list(data or [])
         if csrf is None:
@@ -51,7 +54,7 @@ class Portal:
             form.append(("csrf_token", csrf))
         async with self.http.post(self.base + path, data=form, allow_redirects=False) as response:
             text = await response.text()
-        assert response.status == status, f"POST {path}: {response.status}\n{text[:3000]}"
+        assert status in (None, response.status), f"POST {path}: {response.status}\n{text[:3000]}"
         return response, text
 
     async def sign_in(self, api_key: str = API_KEY, secret: str = SECRET, status: int = 303):
@@ -180,28 +183,32 @@ async def test_an_expired_session_leads_to_the_sign_in_page_with_a_message(brows
     assert response.headers["Location"] == "/portal/players"
 
 
-async def test_failed_sign_ins_are_slowed_down_per_address(browser, clock, platform):
+async def test_failed_sign_ins_are_slowed_down_per_address_and_key(browser, clock, platform):
     portal = browser()
-    for _ in range(auth.FREE_FAILURES - 1):
+    for _ in range(limits.FREE_FAILURES - 1):
         await portal.sign_in(secret="wrong", status=401)
     _, page = await portal.sign_in(secret="wrong", status=401)
-    assert f"wait {auth.FIRST_WAIT:g} s" in page
+    assert f"wait {limits.FIRST_WAIT:g} s" in page
     # Throttled: even the right secret is not checked until the wait is over.
     response, page = await portal.sign_in(status=429)
-    assert response.headers["Retry-After"] == "2" and "Too many failed sign-ins" in page
-    clock.advance(auth.FIRST_WAIT)
+    wait = int(response.headers["Retry-After"])
+    assert 0 < wait <= limits.FIRST_WAIT
+    assert (
+        f"Too many failed sign-ins for this API key from your address. Wait {wait} s, then try again." in page
+    )
+    clock.advance(limits.FIRST_WAIT)
     await portal.sign_in(secret="wrong", status=401)
     response, _ = await portal.sign_in(status=429)
-    assert response.headers["Retry-After"] == str(int(auth.FIRST_WAIT * 2))
-    clock.advance(auth.FIRST_WAIT * 2)
+    assert limits.FIRST_WAIT < int(response.headers["Retry-After"]) <= limits.FIRST_WAIT * 2
+    clock.advance(limits.FIRST_WAIT * 2)
     await portal.sign_in()
     assert await count_rows(platform.db, "portal_sign_in_failures") == 0  # success forgets them
 
 
 async def test_the_wait_doubles_up_to_its_ceiling():
-    waits = [auth.wait_after(n) for n in range(12)]
-    assert waits[: auth.FREE_FAILURES] == [0, 0, 0]
-    assert waits[3:7] == [2, 4, 8, 16] and max(waits) == auth.MAX_WAIT
+    waits = [limits.wait_after(n) for n in range(12)]
+    assert waits[: limits.FREE_FAILURES] == [0, 0, 0]
+    assert waits[3:7] == [2, 4, 8, 16] and max(waits) == limits.MAX_WAIT
 
 
 # ---- CSRF -----------------------------------------------------------------------------------------
@@ -790,6 +797,9 @@ async def test_settings_show_the_delivery_policy(browser, platform):
     assert "Read-only" in page and "--webhook-timeout" in page and "NETSPACE_MOCK_SIGNATURE_PATH" in page
     assert "<strong>5.0 s</strong>" in page and "<strong>1 s, 2 s, 4 s, 8 s</strong>" in page
     assert "<strong>either</strong>" in page and "<strong>300 s</strong>" in page
+    assert "<strong>3 free</strong>" in page and "<strong>30 in 15 min</strong>" in page
+    assert "<strong>open</strong>" in page and "NETSPACE_MOCK_OPEN_REGISTRATION" in page
+    assert "<strong>5 an hour</strong>" in page and "--registration-limit" in page
 
 
 async def test_a_run_cut_short_by_a_restart_shows_as_interrupted(browser, platform, clock):

@@ -1,5 +1,5 @@
-"""The portal's SQL: sign-in sessions, failed sign-ins, credential reveals, and the per-operator reads
-behind its pages (every read is filtered by operator_id)."""
+"""The portal's SQL: sign-in sessions, credential reveals, and the per-operator reads behind its pages
+(every read is filtered by operator_id). Its limits on callers are in portal_limits.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class PortalSession:
     expires_at: float
 
 
-# ---- sessions, failures, reveals ----------------------------------------------------------------
+# ---- sessions and reveals -----------------------------------------------------------------------
 
 
 async def create_session(db: Database, s: PortalSession) -> None:
@@ -45,28 +45,6 @@ async def end_session(db: Database, token_hash: str) -> None:
 async def set_notice(db: Database, token_hash: str, notice: str | None) -> None:
     async with db.transaction() as conn:
         await conn.execute("UPDATE portal_sessions SET notice = ? WHERE token_hash = ?", (notice, token_hash))
-
-
-async def failures_since(db: Database, client: str, since: float) -> tuple[int, float | None]:
-    """Failed sign-ins of this client address since a time: how many, and when the last one was."""
-    row = await db.fetchone(
-        "SELECT COUNT(*), MAX(failed_at) FROM portal_sign_in_failures WHERE client = ? AND failed_at > ?",
-        (client, since),
-    )
-    return row[0], row[1]
-
-
-async def record_failure(db: Database, client: str, now: float, forget_before: float) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM portal_sign_in_failures WHERE failed_at <= ?", (forget_before,))
-        await conn.execute(
-            "INSERT INTO portal_sign_in_failures(client, failed_at) VALUES (?, ?)", (client, now)
-        )
-
-
-async def forget_failures(db: Database, client: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM portal_sign_in_failures WHERE client = ?", (client,))
 
 
 async def create_reveal(db: Database, token_hash: str, operator_id: int, expires_at: float) -> None:

@@ -1,5 +1,5 @@
 """Portal sign-in: session cookies backed by SQLite, a CSRF token per session (and a double-submit
-cookie for the forms shown before sign-in), and slowing down failed sign-ins per client address.
+cookie for the forms shown before sign-in), and the client address the portal's limits count against.
 
 Sessions last SESSION_SECONDS from sign-in (fixed, not extended by use). The cookie holds a random
 token; the database keeps only its SHA-256, so a copy of the database signs nobody in.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import secrets
 
 from aiohttp import web
@@ -25,12 +24,6 @@ REVEAL_COOKIE = "netspace_portal_reveal"
 COOKIE_PATH = "/portal"
 SESSION_SECONDS = 8 * 3600
 REVEAL_SECONDS = 10 * 60
-# Failed sign-ins from one client address: the first FREE_FAILURES cost nothing; after that each
-# attempt must wait FIRST_WAIT seconds after the last failure, doubling up to MAX_WAIT (429 until then).
-FREE_FAILURES = 3
-FIRST_WAIT = 2.0
-MAX_WAIT = 60.0
-FAILURE_MEMORY = 15 * 60
 
 
 def token_hash(token: str) -> str:
@@ -109,36 +102,13 @@ def clear_cookie(response: web.StreamResponse, name: str, path: str = COOKIE_PAT
     response.del_cookie(name, path=path)
 
 
-# ---- slowing down failed sign-ins ---------------------------------------------------------------
+# ---- who is asking ------------------------------------------------------------------------------
 
 
 def client_address(request: web.Request) -> str:
+    """The address the portal's limits count against: the connection's peer (a proxy in front of the
+    mock is one address for all of its users)."""
     return request.remote or "unknown"
-
-
-def wait_after(failures: int) -> float:
-    """Seconds an address must wait after its last failure before trying again."""
-    if failures < FREE_FAILURES:
-        return 0.0
-    return min(MAX_WAIT, FIRST_WAIT * 2 ** (failures - FREE_FAILURES))
-
-
-async def retry_after(platform: Platform, client: str) -> int:
-    """Whole seconds this address must still wait before a sign-in is checked (0: it may try now)."""
-    now = platform.clock.now()
-    failures, last = await store.failures_since(platform.db, client, now - FAILURE_MEMORY)
-    if last is None:
-        return 0
-    return max(0, math.ceil(last + wait_after(failures) - now))
-
-
-async def record_failure(platform: Platform, client: str) -> None:
-    now = platform.clock.now()
-    await store.record_failure(platform.db, client, now, now - FAILURE_MEMORY)
-
-
-async def forget_failures(platform: Platform, client: str) -> None:
-    await store.forget_failures(platform.db, client)
 
 
 # ---- showing fresh credentials once -------------------------------------------------------------

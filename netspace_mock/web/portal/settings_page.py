@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from aiohttp import web
 
 from netspace_mock import settings as platform_settings
+from netspace_mock.domain import portal_limits as limits
 from netspace_mock.web.portal import auth, render
 from netspace_mock.web.portal.render import Html, join, tag
 from netspace_mock.web.portal.visit import Visit
@@ -47,6 +49,11 @@ def retry_schedule(current: platform_settings.Settings) -> str:
     return ", ".join(f"{w:g} s" for w in waits) or "no retries"
 
 
+def _flags(f: dataclasses.Field) -> Html:
+    flag, env = platform_settings.flag_name(f), platform_settings.env_name(f)
+    return join([tag("code", flag), tag("br"), tag("code", env)])
+
+
 def _group(title: str, rows: list[tuple[Any, ...]]) -> Html:
     table = render.table(("Setting", "Value", "Meaning", "Flag / environment variable"), rows, "")
     return tag("section", tag("h2", title) + table, class_="card")
@@ -60,19 +67,12 @@ async def page(visit: Visit) -> web.Response:
         rows = []
         for name in names:
             f = by_name[name]
-            flags = join(
-                [
-                    tag("code", platform_settings.flag_name(f)),
-                    tag("br"),
-                    tag("code", platform_settings.env_name(f)),
-                ]
-            )
             rows.append(
                 (
                     name.replace("_", " "),
                     tag("strong", shown(getattr(current, name), UNITS.get(name, ""))),
                     meaning(f.metadata["help"]),
-                    flags,
+                    _flags(f),
                 )
             )
         if title.startswith("Webhook"):
@@ -85,7 +85,16 @@ async def page(visit: Visit) -> web.Response:
                 )
             )
         groups.append(_group(title, rows))
-    portal_rows = [
+    groups.append(_group("Portal sign-in and registration", portal_rows(current)))
+    body = render.fill("settings", groups=join(groups))
+    return visit.page("Settings", body, active="settings")
+
+
+def portal_rows(current: platform_settings.Settings) -> list[tuple[Any, ...]]:
+    """The sign-in limits (fixed) and the registration settings."""
+    by_name = {f.name: f for f in platform_settings.fields()}
+    opening, limit = by_name["open_registration"], by_name["registration_limit"]
+    return [
         (
             "session length",
             tag("strong", f"{auth.SESSION_SECONDS // 3600} h"),
@@ -94,11 +103,29 @@ async def page(visit: Visit) -> web.Response:
         ),
         (
             "sign-in attempts",
-            tag("strong", f"{auth.FREE_FAILURES} free"),
-            f"then a wait of {auth.FIRST_WAIT:g} s after each failure, doubling up to {auth.MAX_WAIT:g} s (per client address, failures forgotten after {auth.FAILURE_MEMORY // 60} min)",
+            tag("strong", f"{limits.FREE_FAILURES} free"),
+            f"per API key from one client address; then a wait of {limits.FIRST_WAIT:g} s after each "
+            f"failure, doubling up to {limits.MAX_WAIT:g} s, until a sign-in with that key succeeds "
+            f"(failures forgotten after {limits.FAILURE_MEMORY // 60} min)",
             "—",
         ),
+        (
+            "failed sign-ins per address",
+            tag("strong", f"{limits.ADDRESS_FAILURES} in {limits.FAILURE_MEMORY // 60} min"),
+            "from one client address, whatever the API keys; then its sign-ins wait until the oldest is "
+            "forgotten",
+            "—",
+        ),
+        (
+            "registration",
+            tag("strong", "open" if current.registration_open else "closed"),
+            meaning(opening.metadata["help"]) + f" (set to {current.open_registration})",
+            _flags(opening),
+        ),
+        (
+            "registration limit",
+            tag("strong", f"{current.registration_limit} an hour"),
+            meaning(limit.metadata["help"]),
+            _flags(limit),
+        ),
     ]
-    groups.append(_group("Portal sign-in", portal_rows))
-    body = render.fill("settings", groups=join(groups))
-    return visit.page("Settings", body, active="settings")
