@@ -1,4 +1,5 @@
-"""The data files that ship inside the package (data/fixtures, data/schemas), read through importlib.resources."""
+"""The data files that ship inside the package (data/fixtures, data/schemas, data/translations), read through
+importlib.resources."""
 
 from __future__ import annotations
 
