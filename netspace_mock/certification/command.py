@@ -13,7 +13,7 @@ import aiohttp
 from netspace_mock import jsonio
 from netspace_mock.certification import report, runner
 from netspace_mock.certification.probe import Target, Unreachable
-from netspace_mock.domain.money import DECIMALS
+from netspace_mock.currencies import DECIMALS
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids
 from netspace_mock.webhooks.client import WebhookClient

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from netspace_mock import jsonio
-from netspace_mock.domain import money
+from netspace_mock.currencies import quantize
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.webhooks.client import Answer, WebhookClient, signed_headers
 
@@ -71,10 +71,10 @@ class Probe:
     def fmt(self, amount: Decimal | float | int | None) -> str:
         if amount is None:
             return "nothing"
-        return f"{money.quantize(amount, self.target.currency)} {self.target.currency}"
+        return f"{quantize(amount, self.target.currency)} {self.target.currency}"
 
     def amount(self, value: str | Decimal) -> Decimal:
-        return money.quantize(value, self.target.currency)
+        return quantize(value, self.target.currency)
 
     def payload(self, action: str, **fields: Any) -> dict[str, Any]:
         t = self.target

@@ -6,20 +6,25 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from netspace_mock.certification.cases import ADVISORIES, BY_ID, TESTS, Case, Failed
 from netspace_mock.certification.probe import Probe, Target
+from netspace_mock.certification.registry import SUITE, Case, Registry
+from netspace_mock.certification.steps import Failed
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.webhooks.client import WebhookClient
 
 Progress = Callable[[dict[str, Any]], Awaitable[None] | None]
 
 
-def catalogue() -> list[dict[str, Any]]:
-    return [{"id": c.id, "name": c.name, "required": c.required, "description": c.description} for c in TESTS]
+def catalogue(suite: Registry = SUITE) -> list[dict[str, Any]]:
+    """The tests as GET /api/certification/tests lists them, in the order they run."""
+    return [
+        {"id": c.id, "name": c.name, "required": c.required, "description": c.description}
+        for c in suite.tests
+    ]
 
 
-def unknown_tests(selected: list[str] | None) -> list[str]:
-    return [t for t in selected or [] if t not in BY_ID]
+def unknown_tests(selected: list[str] | None, suite: Registry = SUITE) -> list[str]:
+    return [t for t in selected or [] if suite.test(t) is None]
 
 
 async def _one(case: Case, probe: Probe) -> dict[str, Any]:
@@ -69,14 +74,15 @@ async def run(
     selected: list[str] | None = None,
     advisories: bool = True,
     progress: Progress | None = None,
+    suite: Registry = SUITE,
 ) -> dict[str, Any]:
-    """Every selected test in the guide's order, then the advisory checks. Raises Unreachable when the
-    webhook cannot be reached at all."""
+    """Every selected test of `suite` in its order, then its advisory checks. Raises Unreachable when
+    the webhook cannot be reached at all."""
     probe = Probe(target, client, ids, clock)
-    wanted = set(selected or BY_ID)
+    wanted = set(selected or [c.id for c in suite.tests])
     report = new_report(target, run_id, iso(clock.now()))
     opening = await probe.balance("balance before the run")
-    for case in TESTS:
+    for case in suite.tests:
         if case.id not in wanted:
             result = {
                 "test": case.id,
@@ -92,7 +98,7 @@ async def run(
         report["results"].append(result)
         await _tell(progress, report)
     if advisories:
-        for case in ADVISORIES:
+        for case in suite.advisories:
             result = await _one(case, probe)
             result["status"] = "passed" if result["status"] == "passed" else "warning"
             report["advisories"].append(result)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from netspace_mock.paths import fixture
+# The currency table lives below domain/ so that certification/ can use it too; the platform's code
+# keeps reaching it as `money.CURRENCIES`, `money.DECIMALS`, `money.quantize`.
+from netspace_mock.currencies import CURRENCIES, DECIMALS, quantize
 
-CURRENCIES: list[dict] = fixture("currencies")
-DECIMALS: dict[str, int] = {c["code"]: c["decimals"] for c in CURRENCIES}
+__all__ = ["CURRENCIES", "DECIMALS", "MAX_AMOUNT", "is_exact", "number", "quantize"]
+
 MAX_AMOUNT = Decimal("1e12")
-
-
-def quantize(amount: Decimal | float | int | str, currency: str) -> Decimal:
-    step = Decimal(1).scaleb(-DECIMALS[currency])
-    return Decimal(str(amount)).quantize(step, rounding=ROUND_HALF_UP)
 
 
 def is_exact(amount: Decimal, currency: str) -> bool:

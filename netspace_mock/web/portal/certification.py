@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from netspace_mock.certification.cases import TESTS
+from netspace_mock.certification.registry import SUITE
 from netspace_mock.domain import certification as suite
 from netspace_mock.domain import portal
 from netspace_mock.errors import NotFound
@@ -67,7 +67,7 @@ async def sections(visit: Visit, form: dict[str, Any]) -> dict[str, Any]:
     target = (run or {}).get("target") or {}
     player_id = form.get("player_id") or target.get("player_id") or "test-player-1"
     currency = form.get("currency") or target.get("currency") or "USD"
-    chosen = set(form.get("tests") or [c.id for c in TESTS])
+    chosen = set(form.get("tests") or [c.id for c in SUITE.tests])
     checks = join(
         tag(
             "label",
@@ -81,7 +81,7 @@ async def sections(visit: Visit, form: dict[str, Any]) -> dict[str, Any]:
             ),
             class_="check",
         )
-        for c in TESTS
+        for c in SUITE.tests
     )
     busy = running(app, operator.id)
     run_form = render.fill(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from netspace_mock.certification.cases import ADVISORIES, TESTS
+from netspace_mock.certification.registry import SUITE
 from netspace_mock.web.portal import render
 from netspace_mock.web.portal.render import EMPTY, Html, join, tag
 
-TOTAL = len(TESTS) + len(ADVISORIES)
+TOTAL = len(SUITE.tests) + len(SUITE.advisories)
 
 
 def _summary(result: dict[str, Any], key: str) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def _live(run: dict[str, Any]) -> Html:
     """The progress panel portal.js keeps current; it loads the finished run when the status changes."""
     done = {r["key"]: r for r in progress_of(run)["items"]}
     rows = []
-    for case, key in [(c, c.id) for c in TESTS] + [(c, "advisory:" + c.id) for c in ADVISORIES]:
+    for case, key in [(c, c.id) for c in SUITE.tests] + [(c, "advisory:" + c.id) for c in SUITE.advisories]:
         r = done.get(key, {"status": "waiting", "message": ""})
         label = case.name + ("" if key == case.id else " (advisory)")
         rows.append(
