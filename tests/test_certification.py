@@ -72,7 +72,12 @@ async def test_reference_wallet_passes_everything(client):
     }
     refusals = {
         "bad signature",
+        "empty signature",
+        "truncated signature",
+        "signature over another body",
+        "signed with another secret",
         "timestamp 10 minutes old",
+        "timestamp 10 minutes in the future",
         "wrong API key",
         "missing X-Signature",
         "missing X-Timestamp",

@@ -28,8 +28,10 @@ REFUSED = "refused: HTTP 401/403 or success: false"
 
 @case("authentication", "Authentication", required=True)
 async def authentication(p: Probe) -> None:
-    """A correctly signed balance call succeeds; a bad signature, a timestamp 10 minutes old, a wrong API
-    key and each missing header are refused (success: false or HTTP 401/403)."""
+    """A correctly signed balance call succeeds; each of these is refused (success: false or HTTP
+    401/403): a bad signature, an empty or truncated one, one over another body, one made with another
+    secret, a timestamp 10 minutes old and one 10 minutes in the future, a wrong API key, each missing
+    header."""
     payload = p.payload("balance")
     step, answer = await p.send("correctly signed balance", payload, "success")
     judge(step, answer.ok, "accepted", f"a correctly signed call was refused: {said(answer)}")
@@ -37,11 +39,17 @@ async def authentication(p: Probe) -> None:
     body = p.payload("balance")
     raw = jsonio.dumps(body)
     good = signed_headers(t.api_key, t.secret, t.url, raw, now)
-    stale = signed_headers(t.api_key, t.secret, t.url, raw, now - 600)
-    flipped = good["X-Signature"][:-4] + ("0000" if not good["X-Signature"].endswith("0000") else "1111")
+    signature = good["X-Signature"]
+    flipped = signature[:-4] + ("0000" if not signature.endswith("0000") else "1111")
+    other_body = jsonio.dumps({**body, "session_id": body["session_id"] + "-other"})
     variants = [
         ("bad signature", {**good, "X-Signature": flipped}),
-        ("timestamp 10 minutes old", stale),
+        ("empty signature", {**good, "X-Signature": ""}),
+        ("truncated signature", {**good, "X-Signature": signature[: len(signature) // 2]}),
+        ("signature over another body", signed_headers(t.api_key, t.secret, t.url, other_body, now)),
+        ("signed with another secret", signed_headers(t.api_key, t.secret + "-other", t.url, raw, now)),
+        ("timestamp 10 minutes old", signed_headers(t.api_key, t.secret, t.url, raw, now - 600)),
+        ("timestamp 10 minutes in the future", signed_headers(t.api_key, t.secret, t.url, raw, now + 600)),
         ("wrong API key", {**good, "X-API-Key": t.api_key + "-wrong"}),
         ("missing X-Signature", _without(good, "X-Signature")),
         ("missing X-Timestamp", _without(good, "X-Timestamp")),
