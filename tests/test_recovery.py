@@ -15,6 +15,7 @@ from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
 from netspace_mock.domain import rounds
 from netspace_mock.store import rounds as round_store
+from netspace_mock.webhooks import outbox
 from support import API_KEY, SECRET, free_port, launch_body, serve_process, wait_healthy
 
 
@@ -68,7 +69,7 @@ async def test_bet_pending_at_stop_is_rolled_back_on_start(mock_factory, wallet)
     bet = rounds._delivery(platform, rnd, session, "bet", "txn_" + "a" * 32, Decimal(2))
     async with platform.db.transaction() as conn:
         await round_store.insert_round(conn, rnd)
-        await round_store.insert_delivery(conn, bet)
+        await outbox.enqueue(conn, bet)
     await first.client.close()
 
     second = await mock_factory(webhook_url=wallet.url)

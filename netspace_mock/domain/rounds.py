@@ -24,9 +24,11 @@ from netspace_mock.store import rounds as store
 from netspace_mock.store import sessions as session_store
 from netspace_mock.store.db import Connection
 from netspace_mock.store.operators import Operator
-from netspace_mock.store.rounds import Delivery, Round
+from netspace_mock.store.rounds import Round
 from netspace_mock.store.sessions import Session
+from netspace_mock.webhooks import attempts, outbox
 from netspace_mock.webhooks.client import Answer
+from netspace_mock.webhooks.outbox import Delivery
 
 FOLLOW_UP = {"win": "win", "lose": "win", "jackpot": "win", "refund": "refund", "rollback": "rollback"}
 FINAL_STATUS = {"win": "settled", "refund": "refunded", "rollback": "rolled_back"}
@@ -158,7 +160,7 @@ async def play(platform: Platform, operator: Operator, body: dict[str, Any]) -> 
                 )
         bet = _delivery(platform, rnd, session, "bet", platform.ids.make("txn_"), amount, **free_bet_ids)
         await store.insert_round(conn, rnd)
-        await store.insert_delivery(conn, bet)
+        await outbox.enqueue(conn, bet)
     state = await advance(platform, operator.id, rnd.round_id, session, known=(rnd, {"bet": bet}))
     view = describe_state(state)
     if view["bet"]["status"] == "unknown" and rnd.scenario != "bet_timeout":
@@ -308,7 +310,7 @@ def _state(rnd: Round) -> tuple:
 
 
 async def _deliveries(platform: Platform, operator_id: int, round_id: str) -> Deliveries:
-    return {d.action_type: d for d in await store.deliveries_of(platform.db, operator_id, round_id)}
+    return {d.action_type: d for d in await outbox.of_round(platform.db, operator_id, round_id)}
 
 
 def _follow_action(platform: Platform, rnd: Round, bet: Delivery) -> str | None:
@@ -379,7 +381,7 @@ async def _progress(
             await _finish(conn, platform, rnd, FINAL_STATUS[action])
         else:
             follow.next_attempt_at = _resume_due(rnd, follow, platform.clock.operator_now(rnd.operator_id))
-            await store.update_delivery(conn, follow)
+            await outbox.update(conn, follow)
             break  # resumed at start: the dispatcher sends it
     return wake
 
@@ -402,7 +404,7 @@ async def _write_follow_up(
     # The payload's session fields are the round's own (its session, player, currency and game).
     follow = _follow_up(platform, rnd, deliveries["bet"], session or rnd, action, due)
     follow.next_attempt_at = due
-    await store.insert_delivery(conn, follow)
+    await outbox.enqueue(conn, follow)
     deliveries[action] = follow
     return delayed
 
@@ -480,14 +482,15 @@ async def _attempt(
         wake = False
         before = _state(rnd)
         _apply(platform, rnd, delivery, answer)
-        await store.update_delivery(conn, delivery)
+        await outbox.update(conn, delivery)
         wake = await _progress(conn, platform, rnd, deliveries, session, send)
         if _state(rnd) != before:
             await store.update_round(conn, rnd)
 
-    answer = await calls.send(
+    answer = await attempts.send(
         platform,
         operator,
+        calls.webhook_url(platform, operator),
         delivery.action_type,
         delivery.body.encode(),
         attempt=delivery.attempts,
@@ -592,14 +595,14 @@ async def recover(platform: Platform) -> int:
     for rnd in resumed:
         bet = next(
             d
-            for d in await store.deliveries_of(platform.db, rnd.operator_id, rnd.round_id)
+            for d in await outbox.of_round(platform.db, rnd.operator_id, rnd.round_id)
             if d.action_type == "bet"
         )
         if bet.status == "pending":
             bet.status, bet.updated_at = "unknown", platform.clock.operator_now(rnd.operator_id)
             bet.last_error = "the mock stopped before the bet's answer was recorded"
             async with platform.db.transaction() as conn:
-                await store.update_delivery(conn, bet)
+                await outbox.update(conn, bet)
         await advance(platform, rnd.operator_id, rnd.round_id, send=False)
     return len(resumed)
 
@@ -608,7 +611,7 @@ async def resend(
     platform: Platform, operator: Operator, action_type: str, transaction_id: str
 ) -> dict[str, Any]:
     """Give a failed win, refund or rollback one more attempt now."""
-    delivery = await store.find_delivery(platform.db, operator.id, action_type, transaction_id)
+    delivery = await outbox.find(platform.db, operator.id, action_type, transaction_id)
     if delivery is None:
         raise NotFound(f"no {action_type} delivery with transaction_id {transaction_id!r}")
     if delivery.status != "failed":
@@ -621,7 +624,7 @@ async def resend(
         platform.clock.operator_now(operator.id),
     )
     async with platform.db.transaction() as conn:
-        await store.update_delivery(conn, delivery)
+        await outbox.update(conn, delivery)
     return describe_state(await advance(platform, operator.id, delivery.round_id))
 
 
