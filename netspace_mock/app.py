@@ -14,10 +14,11 @@ from aiohttp import web
 from netspace_mock.api.pipeline import ANSWERS, PLATFORM, REPLAYS, STATIC_KEPT, pipeline
 from netspace_mock.api.replay import ReplayDetector
 from netspace_mock.api.routes import setup_routes
-from netspace_mock.domain import free_bets, launch_tokens, rounds
+from netspace_mock.domain import free_bets, launch_tokens
 from netspace_mock.domain.catalog import Catalog
 from netspace_mock.domain.operators import OperatorDirectory
 from netspace_mock.domain.platform import Platform
+from netspace_mock.domain.rounds import engine, recovery
 from netspace_mock.lru import LRU
 from netspace_mock.paths import fixture
 from netspace_mock.settings import Settings
@@ -85,10 +86,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
 
     async def dispatcher_context(app: web.Application) -> AsyncIterator[None]:
         platform = app[PLATFORM]
-        dispatcher = Dispatcher(platform.db, clock, lambda op, rid: rounds.advance(platform, op, rid))
+        dispatcher = Dispatcher(platform.db, clock, lambda op, rid: engine.advance(platform, op, rid))
         platform.wake_dispatcher = dispatcher.wake
         app[DISPATCHER] = dispatcher
-        await rounds.recover(platform)
+        await recovery.recover(platform)
         # The first tick waits a moment, so the server accepts requests (the reference wallet lives on
         # this server); a call that still finds it closed is retried like any other transport error.
         task = asyncio.create_task(dispatcher.run(first_delay=RESUME_DELAY))

@@ -13,8 +13,10 @@ import aiohttp
 from netspace_mock import signing
 from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
-from netspace_mock.domain import rounds
+from netspace_mock.domain.rounds.deliveries import delivery
+from netspace_mock.domain.sessions import require_session
 from netspace_mock.store import rounds as round_store
+from netspace_mock.webhooks import outbox
 from support import API_KEY, SECRET, free_port, launch_body, serve_process, wait_healthy
 
 
@@ -46,7 +48,7 @@ async def test_bet_pending_at_stop_is_rolled_back_on_start(mock_factory, wallet)
     await first.ok("POST", "/api/game/launch", launch_body())
     platform = first.client.app[PLATFORM]
     # The state play() commits before sending a bet: the round and its pending bet, never answered.
-    session = await rounds.require_session(platform, platform.operators.default, "sess-1")
+    session = await require_session(platform, platform.operators.default, "sess-1")
     rnd = round_store.Round(
         operator_id=1,
         round_id="round_crashed",
@@ -65,10 +67,10 @@ async def test_bet_pending_at_stop_is_rolled_back_on_start(mock_factory, wallet)
         created_at=time.time(),
         finished_at=None,
     )
-    bet = rounds._delivery(platform, rnd, session, "bet", "txn_" + "a" * 32, Decimal(2))
+    bet = delivery(platform, rnd, session, "bet", "txn_" + "a" * 32, Decimal(2))
     async with platform.db.transaction() as conn:
         await round_store.insert_round(conn, rnd)
-        await round_store.insert_delivery(conn, bet)
+        await outbox.enqueue(conn, bet)
     await first.client.close()
 
     second = await mock_factory(webhook_url=wallet.url)

@@ -13,6 +13,7 @@ from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
 from netspace_mock.sources import parse_iso
 from netspace_mock.store import rounds as round_store
+from netspace_mock.webhooks import outbox
 from support import launch_body
 
 BET = "/api/sandbox/game/bet"
@@ -285,11 +286,11 @@ async def test_duplicate_win_pending_at_a_stop_is_sent_after_the_restart(mock_fa
     # Wind the round back to the state a crash between the two sendings leaves: win due once more.
     db = first.client.app[PLATFORM].db
     stored = await round_store.get_round(db, 1, rnd["round_id"])
-    win = next(d for d in await round_store.deliveries_of(db, 1, rnd["round_id"]) if d.action_type == "win")
+    win = next(d for d in await outbox.of_round(db, 1, rnd["round_id"]) if d.action_type == "win")
     win.status, win.next_attempt_at, win.attempts = "pending", time.time() + 60, 1
     stored.status, stored.finished_at = "open", None
     async with db.transaction() as conn:
-        await round_store.update_delivery(conn, win)
+        await outbox.update(conn, win)
         await round_store.update_round(conn, stored)
     await first.client.close()
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from netspace_mock.api.call import Call
-from netspace_mock.domain import rounds, sandbox
+from netspace_mock.domain import balances, sandbox
+from netspace_mock.domain.rounds import recovery, start, views
 
 
 async def balance(call: Call) -> dict[str, Any]:
-    return await rounds.balance(call.platform, call.operator, call.query["session_id"])
+    return await balances.balance(call.platform, call.operator, call.query["session_id"])
 
 
 async def bet(call: Call) -> dict[str, Any]:
-    return {"round": await rounds.play(call.platform, call.operator, call.body)}
+    return {"round": await start.play(call.platform, call.operator, call.body)}
 
 
 async def round_detail(call: Call) -> dict[str, Any]:
-    return {"round": await rounds.get(call.platform, call.operator, call.params["roundId"])}
+    return {"round": await views.get(call.platform, call.operator, call.params["roundId"])}
 
 
 async def stats(call: Call) -> dict[str, Any]:
@@ -39,7 +40,7 @@ async def deliveries(call: Call) -> dict[str, Any]:
 async def resend(call: Call) -> dict[str, Any]:
     body = call.body
     return {
-        "round": await rounds.resend(
+        "round": await recovery.resend(
             call.platform, call.operator, body["action_type"], body["transaction_id"]
         )
     }

@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from netspace_mock.domain import jackpots, money, rounds
+from netspace_mock.domain import balances, jackpots, money
 from netspace_mock.domain.launch_tokens import LaunchTokens
 from netspace_mock.domain.platform import Platform
+from netspace_mock.domain.rounds import start
 from netspace_mock.errors import InvalidSession
 from netspace_mock.sources import iso
 from netspace_mock.store import game_page as store
@@ -114,7 +115,7 @@ async def _wallet(platform: Platform, session: Session) -> dict[str, Any]:
 
 async def state(platform: Platform, session: Session) -> dict[str, Any]:
     """GET /play/{token}/state. A real balance is asked of the operator's webhook: WEBHOOK_ERROR if it fails."""
-    answer = await rounds.balance(platform, _operator(platform, session), session.session_id)
+    answer = await balances.balance(platform, _operator(platform, session), session.session_id)
     game = platform.catalog.get(session.game_id)
     return {
         "session": {
@@ -151,7 +152,7 @@ async def play(platform: Platform, session: Session, body: dict[str, Any]) -> di
         request["numbers"] = body["numbers"]
     if body.get("use_free_bet"):
         request["use_free_bet"] = True
-    view = await rounds.play(platform, _operator(platform, session), request)
+    view = await start.play(platform, _operator(platform, session), request)
     return {
         "round": view,
         "refusal": refusal(view),

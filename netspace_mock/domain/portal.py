@@ -9,8 +9,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from netspace_mock import jsonio, schemas
-from netspace_mock.domain import calls, certification, jackpots, reports, rounds, sandbox
+from netspace_mock.domain import calls, certification, jackpots, reports, sandbox
 from netspace_mock.domain.platform import Platform
+from netspace_mock.domain.rounds import recovery
 from netspace_mock.errors import InvalidRequest, InvalidState, NotFound
 from netspace_mock.store import portal as store
 from netspace_mock.store.operators import Operator
@@ -186,4 +187,4 @@ async def resend(
     platform: Platform, operator: Operator, action_type: str, transaction_id: str
 ) -> dict[str, Any]:
     check("sandbox.resend.request", {"action_type": action_type, "transaction_id": transaction_id})
-    return await rounds.resend(platform, operator, action_type, transaction_id)
+    return await recovery.resend(platform, operator, action_type, transaction_id)

@@ -10,9 +10,9 @@ from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidRequest
 from netspace_mock.sources import iso
 from netspace_mock.store import attempts as attempt_store
-from netspace_mock.store import rounds as round_store
 from netspace_mock.store import sandbox as store
 from netspace_mock.store.operators import Operator
+from netspace_mock.webhooks import outbox
 
 OUTCOMES = ("ok", "business_error", "transport_error", "invalid_response")
 MAX_CLOCK_AHEAD = 100 * 365 * 86_400  # how far an operator's sandbox clock may run ahead, in all
@@ -113,7 +113,7 @@ async def webhook_attempts(platform: Platform, operator: Operator, query: dict[s
 async def deliveries(platform: Platform, operator: Operator, query: dict[str, Any]) -> dict[str, Any]:
     page, per_page, offset = _page(query)
     filters = {**query, "action_type": query.get("action")}
-    found, total = await round_store.list_deliveries(platform.db, operator.id, filters, per_page, offset)
+    found, total = await outbox.page(platform.db, operator.id, filters, per_page, offset)
     items = [
         {
             "action_type": d.action_type,

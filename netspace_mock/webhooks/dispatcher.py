@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from netspace_mock.sources import Clock
 from netspace_mock.store import Database
-from netspace_mock.store import rounds as store
+from netspace_mock.webhooks import outbox
 
 log = logging.getLogger("netspace_mock.webhooks")
 IDLE_POLL = 1.0
@@ -61,7 +61,7 @@ class Dispatcher:
         """Start a task for each due round not already running or held back; returns the loop time
         at which the earliest held-back round may be tried again (None: none is held back)."""
         now, held = self._loop_time(), None
-        for delivery in await store.due_deliveries(self.db, self.clock.now()):
+        for delivery in await outbox.due(self.db, self.clock.now()):
             key = (delivery.operator_id, delivery.round_id)
             until = self._held_until.get(key)
             if until is not None and until > now:
@@ -87,7 +87,7 @@ class Dispatcher:
             self.wake()
 
     async def _sleep(self, held: float | None = None) -> None:
-        next_at = await store.next_due_at(self.db)
+        next_at = await outbox.next_due_at(self.db)
         now = self.clock.now()
         if next_at is None or (next_at <= now and (self._running or held is not None)):
             # Nothing due, or what is due is running (it will wake us) or held back after a failure.
@@ -106,7 +106,7 @@ class Dispatcher:
         """Wait until nothing is due and nothing is running (tests and shutdown use this)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
-            pending = await store.next_due_at(self.db)
+            pending = await outbox.next_due_at(self.db)
             if not self._running and pending is None:
                 return
             await asyncio.sleep(0.01)
