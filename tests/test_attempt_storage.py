@@ -28,7 +28,7 @@ async def test_an_operators_stored_answers_stay_within_its_byte_bound(mock_facto
         webhook_url=hostile_wallet.url, attempt_answer_bytes=1_000, answer_storage_bytes=10_000
     )
     await op.ok("POST", "/api/game/launch", launch_body(session_id="s1"))
-    hostile_wallet.mix("balance", ["valid_200_kb"] * 30)
+    hostile_wallet.fail("balance", *["valid_200_kb"] * 30)
     for _ in range(30):
         assert (await op.ok("GET", "/api/sandbox/game/balance?session_id=s1"))["balance"] == 100
     rows = await op.client.app[PLATFORM].db.fetchall(

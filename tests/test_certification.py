@@ -9,11 +9,10 @@ import sys
 from xml.etree import ElementTree as ET
 
 import pytest
-from aiohttp import web
 
 from netspace_mock import schemas
-from operator_wallets import FLAWS, OperatorWallet
 from support import API_KEY, SECRET
+from wallets import FLAWS, OperatorWallet, serve
 
 REQUIRED = ["authentication", "balance", "bet", "win", "insufficient_balance", "idempotency", "rollback"]
 # The test each defect must fail (more may fail as a consequence); refund is optional.
@@ -29,13 +28,6 @@ BREAKS = {
     "balance_as_string": "balance",
     "times_out": "balance",
 }
-
-
-async def serve(aiohttp_server, wallet: OperatorWallet) -> str:
-    app = web.Application()
-    app.router.add_post("/wallet/callback", wallet.handle)
-    server = await aiohttp_server(app)
-    return str(server.make_url("/wallet/callback"))
 
 
 def statuses(run: dict) -> dict[str, str]:

@@ -15,9 +15,8 @@ import pytest
 from netspace_mock.app import DISPATCHER
 from netspace_mock.domain import portal_limits as limits
 from netspace_mock.web.portal import auth
-from operator_wallets import OperatorWallet
 from support import API_KEY, SECRET, Signed, count_rows, launch_body
-from test_certification import serve
+from wallets import OperatorWallet, serve
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGES = ("dashboard", "integration", "players", "transactions", "reports", "settings")
@@ -559,9 +558,6 @@ async def test_certification_runs_in_the_background_then_activation_opens(browse
 
 
 async def test_a_failing_wallet_shows_the_failing_step(portals, mock_factory, aiohttp_server):
-    from operator_wallets import OperatorWallet
-    from test_certification import serve
-
     url = await serve(aiohttp_server, OperatorWallet("books_duplicates"))
     op = await mock_factory(webhook_url=url)
     portal = portals(op)
