@@ -15,10 +15,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 import aiohttp
-from test_ledger import implied
 
 from netspace_mock import signing
-from support import API_KEY, SECRET, free_port, launch_body, serve_process, wait_healthy
+from support import API_KEY, SECRET, free_port, implied, launch_body, serve_process, wait_healthy
 
 PLAYERS = 20
 ROUNDS = 240

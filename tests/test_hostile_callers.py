@@ -9,14 +9,11 @@ import json
 
 import aiohttp
 import pytest
-import test_portal
-from test_portal import Portal, set_cookie
 
 from netspace_mock.settings import Settings
 from netspace_mock.web.portal import auth
+from portal_client import Portal, set_cookie
 from support import Signed
-
-portals = test_portal.portals  # browsers on a mock, each with its own cookies
 
 
 async def test_the_portal_cookies_are_secure_when_the_public_url_is_https(make_client, portals):

@@ -14,10 +14,10 @@ from decimal import Decimal
 import aiohttp
 import pytest
 from aiohttp import web
-from test_portal import Portal
 
 from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
+from portal_client import Portal
 from support import Signed, launch_body
 from wallet_attacks import Hostile
 from wallets import Wallet, serve

@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import defaultdict
 from decimal import Decimal
 
 from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
-from support import launch_body
+from support import implied, launch_body
 from wallet_attacks import ATTACKS
-
-
-def implied(rounds: list[dict], start: Decimal) -> dict[str, Decimal]:
-    """What each player's balance must be, from the rounds alone."""
-    balances: dict[str, Decimal] = defaultdict(lambda: start)
-    for r in rounds:
-        assert r["status"] != "open", r
-        if r["status"] == "settled":
-            balances[r["player_id"]] += Decimal(str(r["win_amount"])) - Decimal(str(r["amount"]))
-        else:
-            balances[r["player_id"]] += 0  # rejected, refunded and rolled back rounds move nothing
-    return balances
 
 
 async def final_rounds(op, round_ids: list[str]) -> list[dict]:

@@ -16,11 +16,10 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_ledger import implied
 
 from netspace_mock import signing
 from netspace_mock.app import DISPATCHER
-from support import launch_body
+from support import implied, launch_body
 
 # ---- signing ----------------------------------------------------------------------------------------
 
