@@ -48,6 +48,7 @@ def test_the_failure_backoff_doubles_to_its_ceiling():
     assert failure_delay(10) == failure_delay(10_000) == FAILURE_BACKOFF_MAX
 
 
+@pytest.mark.slow  # waits out the backoff of failed writes
 async def test_a_win_that_cannot_be_recorded_backs_off_with_one_line_per_failure(
     mock_factory, wallet, caplog
 ):

@@ -85,6 +85,7 @@ async def test_a_connection_that_drips_its_headers_is_closed(served):
     assert answered == b""  # closed without an answer, long before the headers were all sent
 
 
+@pytest.mark.slow  # a body dripped byte by byte until the mock gives up
 async def test_a_connection_that_drips_its_body_gets_408_and_is_closed(served):
     reader, writer = await asyncio.open_connection(served.host, served.port)
     body = b'{"session_id": "' + b"s" * 400 + b'"}'

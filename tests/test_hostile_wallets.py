@@ -148,6 +148,7 @@ async def test_a_hostile_win_answer_is_retried_with_backoff_until_it_is_acknowle
     assert "NaN" not in view and "Infinity" not in view
 
 
+@pytest.mark.slow  # waits out a 2 s timeout
 async def test_a_slow_drip_runs_until_the_timeout_and_the_bet_is_rolled_back(mock_factory, hostile_wallet):
     op = await mock_factory(webhook_url=hostile_wallet.url, webhook_timeout=2.0)
     await op.ok("POST", "/api/game/launch", launch_body(session_id="s1"))

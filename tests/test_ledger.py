@@ -7,10 +7,14 @@ import asyncio
 import random
 from decimal import Decimal
 
+import pytest
+
 from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
 from support import implied, launch_body
 from wallet_attacks import ATTACKS
+
+pytestmark = pytest.mark.slow  # hundreds of rounds each
 
 
 async def final_rounds(op, round_ids: list[str]) -> list[dict]:

@@ -83,6 +83,7 @@ def watch_offline(page, origin: str) -> dict:
     return {"watch": watch, "route": only_the_mock}
 
 
+@pytest.mark.slow  # a whole certification run watched in the page
 async def test_the_portal_end_to_end(page, screenshot, mock_factory, aiohttp_server):
     wallet_url = await slow_wallet(aiohttp_server, "books_duplicates")
     op = await mock_factory(webhook_url=wallet_url)
