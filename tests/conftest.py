@@ -50,4 +50,4 @@ def platform(client):
     return client.client.app[PLATFORM]
 
 
-pytest_plugins = ["wallets", "hostile_wallets"]
+pytest_plugins = ["wallets", "portal_client"]

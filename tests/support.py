@@ -1,4 +1,5 @@
-"""Test helpers: a signing client that checks every answer against its schema, and route lookup."""
+"""Test helpers: a signing client that checks every answer against its schema, route lookup, the
+balances rounds imply, and the command line and server as separate processes."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -176,4 +180,36 @@ def serve_process(*args: str, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNU
         stdout=stdout,
         stderr=stderr,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def implied(rounds: list[dict], start: Decimal) -> dict[str, Decimal]:
+    """What each player's balance must be, from the rounds alone."""
+    balances: dict[str, Decimal] = defaultdict(lambda: start)
+    for r in rounds:
+        assert r["status"] != "open", r
+        if r["status"] == "settled":
+            balances[r["player_id"]] += Decimal(str(r["win_amount"])) - Decimal(str(r["amount"]))
+        else:
+            balances[r["player_id"]] += 0  # rejected, refunded and rolled back rounds move nothing
+    return balances
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without any NETSPACE_MOCK_* setting, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETSPACE_MOCK_")}
+    env.update(extra)
+    return env
+
+
+def cli(*args: str, env: dict[str, str] | None = None, cwd: Path, stdin: str | None = None):
+    """`python -m netspace_mock ARGS`, run to its end (30 s at most)."""
+    return subprocess.run(
+        [sys.executable, "-m", "netspace_mock", *args],
+        capture_output=True,
+        text=True,
+        env=env or clean_env(),
+        cwd=cwd,
+        input=stdin,
+        timeout=30,
     )

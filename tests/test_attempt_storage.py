@@ -28,7 +28,7 @@ async def test_an_operators_stored_answers_stay_within_its_byte_bound(mock_facto
         webhook_url=hostile_wallet.url, attempt_answer_bytes=1_000, answer_storage_bytes=10_000
     )
     await op.ok("POST", "/api/game/launch", launch_body(session_id="s1"))
-    hostile_wallet.mix("balance", ["valid_200_kb"] * 30)
+    hostile_wallet.fail("balance", *["valid_200_kb"] * 30)
     for _ in range(30):
         assert (await op.ok("GET", "/api/sandbox/game/balance?session_id=s1"))["balance"] == 100
     rows = await op.client.app[PLATFORM].db.fetchall(
@@ -48,6 +48,7 @@ def test_the_failure_backoff_doubles_to_its_ceiling():
     assert failure_delay(10) == failure_delay(10_000) == FAILURE_BACKOFF_MAX
 
 
+@pytest.mark.slow  # waits out the backoff of failed writes
 async def test_a_win_that_cannot_be_recorded_backs_off_with_one_line_per_failure(
     mock_factory, wallet, caplog
 ):

@@ -9,17 +9,18 @@ import sys
 from xml.etree import ElementTree as ET
 
 import pytest
-from aiohttp import web
 
 from netspace_mock import schemas
-from operator_wallets import FLAWS, OperatorWallet
 from support import API_KEY, SECRET
+from wallets import FLAWS, OperatorWallet, serve
 
 REQUIRED = ["authentication", "balance", "bet", "win", "insufficient_balance", "idempotency", "rollback"]
 # The test each defect must fail (more may fail as a consequence); refund is optional.
 BREAKS = {
     "no_signature_check": "authentication",
     "ignores_timestamp": "authentication",
+    "accepts_future_timestamps": "authentication",
+    "accepts_signature_prefixes": "authentication",
     "negative_balance": "insufficient_balance",
     "books_duplicates": "idempotency",
     "win_credits_nothing": "win",
@@ -30,12 +31,8 @@ BREAKS = {
     "times_out": "balance",
 }
 
-
-async def serve(aiohttp_server, wallet: OperatorWallet) -> str:
-    app = web.Application()
-    app.router.add_post("/wallet/callback", wallet.handle)
-    server = await aiohttp_server(app)
-    return str(server.make_url("/wallet/callback"))
+# Each defective wallet; times_out waits out the mock's timeout at every call, seconds by design.
+DEFECTS = [pytest.param(f, marks=pytest.mark.slow) if f == "times_out" else f for f in FLAWS]
 
 
 def statuses(run: dict) -> dict[str, str]:
@@ -153,7 +150,7 @@ async def test_unreachable_webhook_is_a_webhook_error(mock_factory, unused_tcp_p
     assert "could not be reached" in err["message"]
 
 
-@pytest.mark.parametrize("flaw", FLAWS)
+@pytest.mark.parametrize("flaw", DEFECTS)
 async def test_api_judges_each_defective_wallet(flaw, mock_factory, aiohttp_server):
     url = await serve(aiohttp_server, OperatorWallet(flaw))
     op = await mock_factory(webhook_url=url, webhook_timeout=0.3)
@@ -169,6 +166,26 @@ async def test_api_judges_each_defective_wallet(flaw, mock_factory, aiohttp_serv
         assert (await op.ok("GET", "/api/certification/status"))["certified"] is False
     failed = next(r for r in run["results"] if r["test"] == BREAKS[flaw])
     assert failed["message"] and any(not s["passed"] for s in failed["steps"])
+
+
+@pytest.mark.parametrize(
+    ("flaw", "accepted"),
+    [
+        ("accepts_future_timestamps", ["timestamp 10 minutes in the future"]),
+        ("accepts_signature_prefixes", ["empty signature", "truncated signature"]),
+    ],
+)
+async def test_authentication_names_the_calls_a_wallet_wrongly_accepts(
+    flaw, accepted, mock_factory, aiohttp_server
+):
+    url = await serve(aiohttp_server, OperatorWallet(flaw))
+    op = await mock_factory(webhook_url=url)
+    run = (await op.ok("POST", "/api/certification/run", {"player_id": "cert-player", "currency": "USD"}))[
+        "run"
+    ]
+    auth = next(r for r in run["results"] if r["test"] == "authentication")
+    assert [s["name"] for s in auth["steps"] if not s["passed"]] == accepted
+    assert auth["message"] == "the wallet accepted calls it must refuse: " + ", ".join(accepted)
 
 
 async def test_correct_wallet_passes_all_advisories(mock_factory, aiohttp_server):
@@ -243,7 +260,7 @@ async def _certify_async(url: str, *extra: str, timeout: float = 5.0) -> subproc
     return await asyncio.to_thread(certify, url, *extra, timeout=timeout)
 
 
-@pytest.mark.parametrize("flaw", FLAWS)
+@pytest.mark.parametrize("flaw", DEFECTS)
 async def test_cli_judges_each_defective_wallet(flaw, aiohttp_server):
     url = await serve(aiohttp_server, OperatorWallet(flaw))
     done = await _certify_async(url, "--no-advisories", timeout=0.3)

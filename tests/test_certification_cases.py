@@ -17,9 +17,8 @@ from netspace_mock.certification.registry import SUITE, Registry
 from netspace_mock.certification.steps import Failed, balance_of
 from netspace_mock.sources import Clock, Ids
 from netspace_mock.webhooks.client import WebhookClient
-from operator_wallets import OperatorWallet
 from support import API_KEY, SECRET
-from test_certification import serve
+from wallets import OperatorWallet, serve
 
 ROOT = Path(__file__).parents[1]
 ADVISORIES = [

@@ -22,29 +22,11 @@ import pytest
 
 from netspace_mock import __version__, signing
 from netspace_mock.cli import main as cli_main
-from support import API_KEY, SECRET
+from support import API_KEY, SECRET, clean_env, cli
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "signatures.json").read_text(encoding="utf-8"))
 SDK_LAUNCH = next(v for v in VECTORS if v["note"] == "launch as in the SDK quick start")
 BANNER = re.compile(r"serving on (http://127\.0\.0\.1:(\d+))")
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NETSPACE_MOCK_")}
-    env.update(extra)
-    return env
-
-
-def cli(*args: str, env: dict[str, str] | None = None, cwd: Path, stdin: str | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "netspace_mock", *args],
-        capture_output=True,
-        text=True,
-        env=env or clean_env(),
-        cwd=cwd,
-        input=stdin,
-        timeout=30,
-    )
 
 
 def parse_sign(stdout: str) -> tuple[dict[str, str], list[str]]:

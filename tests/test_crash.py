@@ -15,11 +15,12 @@ from collections import defaultdict
 from decimal import Decimal
 
 import aiohttp
-from test_ledger import implied
+import pytest
 
 from netspace_mock import signing
-from support import API_KEY, SECRET, free_port, launch_body, serve_process, wait_healthy
+from support import API_KEY, SECRET, free_port, implied, launch_body, serve_process, wait_healthy
 
+pytestmark = pytest.mark.slow  # a burst, a SIGKILL and a restart
 PLAYERS = 20
 ROUNDS = 240
 CONCURRENCY = 40

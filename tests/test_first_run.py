@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from netspace_mock.cli import command_name
-from test_cli import clean_env, cli
+from support import clean_env, cli
 
 SCRIPT = Path(sys.executable).parent / "netspace-mock"  # the console script of this environment
 needs_script = pytest.mark.skipif(not SCRIPT.exists(), reason=f"no console script at {SCRIPT}")

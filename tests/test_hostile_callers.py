@@ -1,5 +1,6 @@
-"""Hostile callers and registrants: cookies behind a TLS proxy, registration, sign-in throttling, the
-sandbox clock of one operator, strings SQLite cannot store, a full disk and slow connections."""
+"""Hostile callers: cookies behind a TLS proxy, strings SQLite cannot store, slow connections. (The
+registration and sign-in limits are in test_portal_limits.py, one operator's sandbox clock in
+test_clock.py, a full disk in test_storage_unavailable.py.)"""
 
 from __future__ import annotations
 
@@ -9,14 +10,11 @@ import json
 
 import aiohttp
 import pytest
-import test_portal
-from test_portal import Portal, set_cookie
 
 from netspace_mock.settings import Settings
 from netspace_mock.web.portal import auth
+from portal_client import Portal, set_cookie
 from support import Signed
-
-portals = test_portal.portals  # browsers on a mock, each with its own cookies
 
 
 async def test_the_portal_cookies_are_secure_when_the_public_url_is_https(make_client, portals):
@@ -88,6 +86,7 @@ async def test_a_connection_that_drips_its_headers_is_closed(served):
     assert answered == b""  # closed without an answer, long before the headers were all sent
 
 
+@pytest.mark.slow  # a body dripped byte by byte until the mock gives up
 async def test_a_connection_that_drips_its_body_gets_408_and_is_closed(served):
     reader, writer = await asyncio.open_connection(served.host, served.port)
     body = b'{"session_id": "' + b"s" * 400 + b'"}'

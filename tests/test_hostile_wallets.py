@@ -14,12 +14,13 @@ from decimal import Decimal
 import aiohttp
 import pytest
 from aiohttp import web
-from hostile_wallets import Hostile, HostileWallet
-from test_portal import Portal
 
 from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
+from portal_client import Portal
 from support import Signed, launch_body
+from wallet_attacks import Hostile
+from wallets import Wallet, serve
 
 BET = "/api/sandbox/game/bet"
 START = Decimal("100.00")
@@ -34,7 +35,7 @@ async def attempts_of(op, round_id: str) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-async def health_while(op, wallet: HostileWallet, call: asyncio.Task) -> None:
+async def health_while(op, wallet: Wallet, call: asyncio.Task) -> None:
     """/health answers while the hostile answer is held (or dripping): before the call ends."""
     await asyncio.wait({asyncio.ensure_future(wallet.held.wait()), call}, return_when=asyncio.FIRST_COMPLETED)
     assert not call.done(), "the hostile call ended before the wallet held its answer"
@@ -44,7 +45,7 @@ async def health_while(op, wallet: HostileWallet, call: asyncio.Task) -> None:
     wallet.release.set()
 
 
-async def bet_with(op, wallet: HostileWallet, **body) -> tuple[int, dict]:
+async def bet_with(op, wallet: Wallet, **body) -> tuple[int, dict]:
     """Play one win round (bet 5, win 12), with /health checked while the hostile answer is held."""
     call = asyncio.create_task(
         op.post(BET, {"session_id": "s1", "amount": 5, "outcome": "win", "win_amount": 12, **body})
@@ -69,7 +70,7 @@ def balance(wallet) -> Decimal:
 
 @pytest.mark.parametrize("attack", ["chunked_70_bytes", "valid_200_kb"])
 async def test_a_valid_answer_in_pieces_is_read_whole_and_the_bet_stands(op, hostile_wallet, attack):
-    hostile_wallet.answer("bet", attack)
+    hostile_wallet.fail("bet", attack, held=True)
     status, rnd = await bet_with(op, hostile_wallet)
     assert status == 200
     assert rnd["status"] == "settled" and rnd["bet"]["status"] == "acknowledged"
@@ -96,7 +97,7 @@ async def test_a_valid_answer_in_pieces_is_read_whole_and_the_bet_stands(op, hos
     ],
 )
 async def test_a_hostile_bet_answer_is_invalid_and_the_bet_rolled_back(op, hostile_wallet, attack, reason):
-    hostile_wallet.answer("bet", attack)
+    hostile_wallet.fail("bet", attack, held=True)
     status, rnd = await bet_with(op, hostile_wallet)
     assert status == 502
     assert rnd["status"] == "rolled_back" and rnd["bet"]["status"] == "unknown"
@@ -128,7 +129,7 @@ async def test_a_hostile_bet_answer_is_invalid_and_the_bet_rolled_back(op, hosti
 async def test_a_hostile_win_answer_is_retried_with_backoff_until_it_is_acknowledged(
     op, hostile_wallet, attack
 ):
-    hostile_wallet.answer("win", attack)
+    hostile_wallet.fail("win", attack, held=True)
     status, rnd = await bet_with(op, hostile_wallet)
     assert status == 200
     assert rnd["status"] == "settled" and rnd["win"]["status"] == "acknowledged"
@@ -147,10 +148,11 @@ async def test_a_hostile_win_answer_is_retried_with_backoff_until_it_is_acknowle
     assert "NaN" not in view and "Infinity" not in view
 
 
+@pytest.mark.slow  # waits out a 2 s timeout
 async def test_a_slow_drip_runs_until_the_timeout_and_the_bet_is_rolled_back(mock_factory, hostile_wallet):
     op = await mock_factory(webhook_url=hostile_wallet.url, webhook_timeout=2.0)
     await op.ok("POST", "/api/game/launch", launch_body(session_id="s1"))
-    hostile_wallet.answer("bet", "slow_drip")
+    hostile_wallet.fail("bet", "slow_drip")  # it sets `held` itself, once it drips
     status, rnd = await bet_with(op, hostile_wallet)
     assert status == 502
     assert rnd["status"] == "rolled_back"
@@ -222,27 +224,12 @@ async def test_requests_a_webhook_body_could_pass_for_refuse_unknown_fields(op, 
 async def test_one_operators_slow_wallet_holds_only_its_own_slots(mock_factory, aiohttp_server, tmp_path):
     """Operator A's wallet answers only when released; with webhook_concurrency 2, at most two of its
     calls are in flight, and operator B's bets go through while A's wait."""
-    in_flight = {"now": 0, "most": 0}
-    release = asyncio.Event()
-
-    async def slow(request: web.Request) -> web.Response:
-        in_flight["now"] += 1
-        in_flight["most"] = max(in_flight["most"], in_flight["now"])
-        try:
-            await release.wait()
-        finally:
-            in_flight["now"] -= 1
-        return web.json_response(
-            {"success": False, "error": {"code": "INSUFFICIENT_BALANCE", "message": "no"}}
-        )
-
-    app = web.Application()
-    app.router.add_post("/slow", slow)
-    server = await aiohttp_server(app)
+    slow = Wallet(["until_released", "business:INSUFFICIENT_BALANCE"])
+    await serve(aiohttp_server, slow, "/slow")
     operators = tmp_path / "operators.json"  # B: no webhook_url, so the mock's own reference wallet
     operators.write_text(json.dumps([{"name": "B", "api_key": "key-b", "secret_key": "secret-b"}]))
     a = await mock_factory(
-        webhook_url=str(server.make_url("/slow")),
+        webhook_url=slow.url,
         webhook_concurrency=2,
         webhook_timeout=30.0,
         operators=str(operators),
@@ -252,17 +239,17 @@ async def test_one_operators_slow_wallet_holds_only_its_own_slots(mock_factory, 
         await a.ok("POST", "/api/game/launch", launch_body(session_id=f"a{i}", player_id=f"pa{i}"))
     await b.ok("POST", "/api/game/launch", launch_body(session_id="b1"))
     waiting = [asyncio.create_task(a.post(BET, {"session_id": f"a{i}", "amount": 1})) for i in range(5)]
-    while in_flight["now"] < 2:
+    while slow.calls_in_flight < 2:
         await asyncio.sleep(0.01)
     for _ in range(3):
         status, answer = await b.post(BET, {"session_id": "b1", "amount": 1, "outcome": "lose"})
         assert status == 200 and answer["round"]["status"] == "settled"
     assert (await a.client.get("/health")).status == 200
-    assert not any(t.done() for t in waiting) and in_flight["most"] == 2
-    release.set()
+    assert not any(t.done() for t in waiting) and slow.most_in_flight == 2
+    slow.release.set()
     for status, answer in await asyncio.gather(*waiting):
         assert status == 200 and answer["round"]["status"] == "rejected"
-    assert in_flight["most"] == 2
+    assert slow.most_in_flight == 2
 
 
 async def test_a_full_disk_when_recording_becomes_a_recorded_transport_error_and_a_rollback(
@@ -276,9 +263,8 @@ async def test_a_full_disk_when_recording_becomes_a_recorded_transport_error_and
     async with db.transaction() as conn:
         pages = (await (await conn.execute("PRAGMA page_count")).fetchone())[0]
         await conn.execute(f"PRAGMA max_page_count = {pages + 8}")
-    hostile_wallet.script["bet"].append(
-        Hostile(lambda a: json.dumps({**a, "padding": "x" * 60_000}, default=float).encode(), pieces=4)
-    )
+    padded = Hostile(lambda a: json.dumps({**a, "padding": "x" * 60_000}, default=float).encode(), pieces=4)
+    hostile_wallet.fail("bet", padded, held=True)
     status, rnd = await bet_with(op, hostile_wallet)
     async with db.transaction() as conn:
         await conn.execute("PRAGMA max_page_count = 1073741823")
@@ -331,7 +317,7 @@ async def bet_with_honest_wallet(op) -> tuple[int, dict]:
 async def test_a_huge_answer_is_quoted_short_in_the_error_and_kept_bounded_in_the_log(op, hostile_wallet):
     """900 KB that is not JSON, to a balance call: WEBHOOK_ERROR quotes its start and its size."""
     junk = b'{"success": true, "x": "' + b"y" * 900_000
-    hostile_wallet.script["balance"].append(Hostile(lambda a: junk, hold=False))
+    hostile_wallet.fail("balance", Hostile(lambda a: junk))
     status, answer = await op.get("/api/sandbox/game/balance?session_id=s1")
     assert status == 502 and answer["error"]["code"] == "WEBHOOK_ERROR"
     quoted = answer["error"]["details"]["webhook"]["answer"]

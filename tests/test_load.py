@@ -10,6 +10,10 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # seconds of load by design
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 CLIENTS = 200
 WARMUP, DURATION = 1.0, 4.0

@@ -7,12 +7,12 @@ import asyncio
 import socket
 
 import pytest
-from test_portal import Portal
 
 from netspace_mock import settings as settings_mod
 from netspace_mock.cli import build_parser
 from netspace_mock.domain import portal_limits as limits
 from netspace_mock.settings import Settings
+from portal_client import Portal
 from support import API_KEY, SECRET, Signed, count_rows
 
 OTHER_ADDRESS = "127.0.0.2"
@@ -30,17 +30,9 @@ def other_address() -> str:
 
 
 @pytest.fixture
-async def browsers():
+def browsers(portals):
     """Opens browsers: `browsers(mock)` or `browsers(mock, address)`; each has its own cookies."""
-    opened: list[Portal] = []
-
-    def open_one(target: Signed, address: str | None = None) -> Portal:
-        opened.append(Portal(target, address))
-        return opened[-1]
-
-    yield open_one
-    for p in opened:
-        await p.close()
+    return portals
 
 
 def platform_of(mock: Signed):

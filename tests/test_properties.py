@@ -16,11 +16,10 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_ledger import implied
 
 from netspace_mock import signing
 from netspace_mock.app import DISPATCHER
-from support import launch_body
+from support import implied, launch_body
 
 # ---- signing ----------------------------------------------------------------------------------------
 
@@ -235,6 +234,7 @@ async def ledger_mock(mock_factory, wallet):
 PLAYERS = itertools.count(1)
 
 
+@pytest.mark.slow  # 25 examples of rounds with faults and retries
 @LEDGER
 @given(rounds=st.lists(ROUND, min_size=1, max_size=4))
 async def test_whatever_the_outcomes_and_faults_the_wallet_ledger_equals_what_the_rounds_imply(

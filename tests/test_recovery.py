@@ -9,6 +9,7 @@ import time
 from decimal import Decimal
 
 import aiohttp
+import pytest
 
 from netspace_mock import signing
 from netspace_mock.api.pipeline import PLATFORM
@@ -88,6 +89,7 @@ async def _signed(session: aiohttp.ClientSession, base: str, path: str, body: di
         return await resp.json()
 
 
+@pytest.mark.slow  # a server subprocess killed and started again
 async def test_kill_9_with_failing_wins_then_restart_delivers_everything(wallet, tmp_path):
     port, db = free_port(), str(tmp_path / "crash.db")
     base = f"http://127.0.0.1:{port}"

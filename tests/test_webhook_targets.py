@@ -8,15 +8,12 @@ import logging
 import os
 
 import pytest
-import test_portal
 
 from netspace_mock import cli
 from netspace_mock.settings import DEFAULT_WEBHOOK_HOSTS
 from netspace_mock.store import operators as operator_store
 from netspace_mock.webhooks.targets import HostPolicy, ipv4_spelling, url_refusal
 from support import launch_body
-
-portals = test_portal.portals  # browsers on a mock, each with its own cookies
 
 DEFAULT = HostPolicy.parse(DEFAULT_WEBHOOK_HOSTS)
 METADATA = "a link-local, unspecified or cloud-metadata address"

@@ -1,14 +1,25 @@
-"""A scriptable operator wallet: a real aiohttp server on port 0 with an in-memory ledger.
+"""The operator wallet of the tests: one scriptable wallet, honest by default, with named flaws.
 
-It checks the mock's signature on every call, validates every payload against the package's schemas, keeps its own
-ledger (independent of the reference wallet), records every call, and can be told to misbehave.
+A real aiohttp server on port 0 with an in-memory ledger, independent of the mock's reference wallet.
+It checks the mock's signature on every call, validates every payload against the package's schemas
+(what is wrong goes to `problems`), records every call, and books each (action, transaction_id) once.
+
+A flaw is a name of FLAW_NAMES or of wallet_attacks.ATTACKS. Given to `Wallet(flaws=...)` it lasts the
+wallet's life (the defective wallets certification must judge, a wallet that is always slow); given to
+`wallet.fail(action, ...)` it is the next call of that action's only, in order.
+
+A pytest plugin (`pytest_plugins` in tests/conftest.py): `wallet` (alias `hostile_wallet`) serves one,
+`mock_factory` starts mocks with overridden settings, `operator` is the mock wired to the wallet and
+`pair` one mock with two operators.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -17,127 +28,276 @@ from aiohttp import web
 
 from netspace_mock import schemas, signing
 from netspace_mock.app import create_app
+from netspace_mock.settings import Settings
 from netspace_mock.sources import Ids
 from support import API_KEY, KEY_B, SECRET, SECRET_B, Signed, operators_file
+from wallet_attacks import ATTACKS, Hostile, write
+
+# Every flaw but the attacks, and what the wallet does with it. S is seconds, CODE an error code.
+FLAW_NAMES = {
+    "none": "nothing: an honest answer (a placeholder in a list of faults)",
+    # The call goes wrong on the way: the mock sees a transport error, an invalid answer or a refusal.
+    "http500": "answers HTTP 500 and books nothing",
+    "sleep:S": "waits S s, then answers HTTP 500 and books nothing (the mock has given up by then)",
+    "late:S": "books the call, then answers S s later",
+    "slow:S": "waits S s, then books and answers as usual",
+    "times_out": "slow:2, longer than the webhook timeout the certification tests give the mock",
+    "until_released": "waits until the test sets `release`, then answers as its other flaws say",
+    "garbage": "answers an HTML page and books nothing",
+    "business:CODE": "answers the error CODE and books nothing",
+    "duplicate": "books the call, then answers DUPLICATE_TRANSACTION",
+    "string_balance": "books the call, then answers its balance as a string",
+    "balance_as_string": "the same as string_balance",
+    "no_txn_id": "books the call, then answers without its transaction_id",
+    # The wallet's own logic is wrong: what certification must catch (FLAWS) or warn about.
+    "no_signature_check": "accepts any signature, or none",
+    "ignores_timestamp": "accepts a signature of any age",
+    "accepts_future_timestamps": "refuses an old timestamp but accepts one from the future",
+    "accepts_signature_prefixes": "accepts any start of the right signature, an empty one included",
+    "negative_balance": "accepts a bet larger than the balance",
+    "books_duplicates": "books a transaction_id it has booked before again",
+    "win_credits_nothing": "acknowledges a win without crediting it",
+    "rollback_does_nothing": "acknowledges a rollback without reverting anything",
+    "rollback_unknown_errors": "answers INTERNAL_ERROR to a rollback of a transaction it never booked",
+    "refund_does_nothing": "acknowledges a refund without giving the stake back",
+    "debits_free_bets": "debits the stake of a free bet",
+}
+WITH_VALUE = {name.partition(":")[0] for name in FLAW_NAMES if ":" in name}  # sleep, late, slow, business
+# The defects a certification run must fail (tests/test_certification.py BREAKS says which test each
+# breaks), and the one it only warns about.
+FLAWS = (
+    "no_signature_check",
+    "ignores_timestamp",
+    "accepts_future_timestamps",
+    "accepts_signature_prefixes",
+    "negative_balance",
+    "books_duplicates",
+    "win_credits_nothing",
+    "rollback_does_nothing",
+    "rollback_unknown_errors",
+    "refund_does_nothing",
+    "balance_as_string",
+    "times_out",
+)
+ADVISORY_FLAWS = ("debits_free_bets",)
 
 
-class TestWallet:
-    __test__ = False
+def checked(flaw: str | Hostile | None, held: bool = False) -> str | Hostile | None:
+    """The flaw as the wallet keeps it: None for an honest answer, an attack as its Hostile; a name
+    that is neither a flaw nor an attack fails here, so a typo cannot make a test quietly honest."""
+    if flaw is None or flaw == "none":
+        flaw = None
+    elif isinstance(flaw, Hostile):
+        pass
+    elif flaw in ATTACKS:
+        flaw = ATTACKS[flaw]
+    else:
+        head, colon, value = flaw.partition(":")
+        known = flaw in FLAW_NAMES and not colon
+        if colon and head in WITH_VALUE:
+            known = bool(value) and (head == "business" or value.replace(".", "", 1).isdigit())
+        if not known:
+            raise ValueError(f"no such wallet flaw or attack: {flaw!r}")
+    if held and not isinstance(flaw, Hostile):
+        raise ValueError(f"only an attack can be held, not {flaw!r}")
+    return replace(flaw, hold=True) if held else flaw
 
-    def __init__(self, start_balance: str = "100.00") -> None:
+
+def seconds(flaws: list[str], head: str) -> float | None:
+    """S of the first `head:S` among the flaws."""
+    found = next((f.partition(":")[2] for f in flaws if f.startswith(head + ":")), None)
+    return None if found is None else float(found)
+
+
+def refusal(code: str) -> dict[str, Any]:
+    return {"success": False, "error": {"code": code, "message": code.lower().replace("_", " ")}}
+
+
+class Wallet:
+    """What it was sent: `calls` (headers, raw bytes, payload; `of(action)` the payloads of one action),
+    `problems`, `max_overlap` (the most calls of one round at once); what it holds: `balances` by
+    (player_id, currency). `faults` queues each action's flaws to come."""
+
+    def __init__(
+        self,
+        flaws: tuple[str, ...] | list[str] = (),
+        *,
+        players: dict[str, str] | None = None,
+        start_balance: str = "100.00",
+        api_key: str = API_KEY,
+        secret: str = SECRET,
+    ) -> None:
+        """`players`: each player's one currency (another player is PLAYER_NOT_FOUND, another currency
+        INVALID_REQUEST); None: every player exists in every currency, with `start_balance` each."""
+        self.flaws = [checked(f) for f in flaws]
+        self.players = players
+        self.api_key, self.secret = api_key, secret
         self.start = Decimal(start_balance)
         self.balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: self.start)
         self.done: dict[tuple[str, str], dict[str, Any]] = {}
         self.booked: dict[str, dict[str, Any]] = {}  # by transaction_id: what a rollback would revert
         self.calls: list[dict[str, Any]] = []
-        self.faults: dict[str, list[str]] = defaultdict(list)
-        self.in_flight: dict[str, int] = defaultdict(int)
-        self.max_overlap = 0
-        self.problems: list[str] = []
-        self.received = asyncio.Event()
+        self.faults: dict[str, list[str | Hostile | None]] = defaultdict(list)
+        self.in_flight: dict[str, int] = defaultdict(int)  # by round_id
+        self.max_overlap = 0  # the most calls of one round in flight at once
+        self.calls_in_flight = self.most_in_flight = 0
+        self.hostile_calls = 0
+        self.problems: list[str] = []  # what the mock got wrong (certification errs on purpose)
+        self.received = asyncio.Event()  # a call came in
+        self.held = asyncio.Event()  # a held hostile answer waits for `release` before its last piece
+        self.release = asyncio.Event()
         self.url = ""
 
-    def fail(self, action: str, *kinds: str) -> None:
-        """Queue faults for the next calls of this action: 'http500', 'sleep:S' (no booking), 'late:S'
-        (book, then answer too late), 'garbage', 'string_balance', 'no_txn_id', 'business:CODE', 'duplicate'."""
-        self.faults[action].extend(kinds)
+    def fail(self, action: str, *flaws: str | Hostile | None, held: bool = False) -> None:
+        """Give the next calls of this action these flaws, one call each, in order (None: honestly).
+        `held`: the attacks wait for `release` before their last piece, with `held` set meanwhile."""
+        self.faults[action].extend(checked(f, held) for f in flaws)
 
     def of(self, action: str) -> list[dict[str, Any]]:
         return [c["payload"] for c in self.calls if c["payload"].get("action_type") == action]
 
-    async def handle(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
-        headers = dict(request.headers)
-        try:
-            signing.check_timestamp(headers["X-Timestamp"], __import__("time").time(), 300)
-            signing.verify(
-                SECRET,
-                headers["X-Timestamp"],
-                "POST",
-                request.raw_path,
-                raw,
-                headers["X-Signature"],
-                "path_qs",
-            )
-            assert headers["X-API-Key"] == API_KEY
-        except Exception as exc:  # a mock that signs wrongly is a test failure, recorded and asserted later
-            self.problems.append(f"bad signature: {exc!r}")
-            return web.json_response(
-                {"success": False, "error": {"code": "UNAUTHORIZED", "message": "bad"}}, status=401
-            )
         payload = json.loads(raw)
         action = payload.get("action_type")
+        queued = self.faults[action].pop(0) if self.faults[action] else None
+        given = [*self.flaws, queued]
+        flaws = [f for f in given if isinstance(f, str)]
+        hostile = next((f for f in given if isinstance(f, Hostile)), None)
+        wait = 2.0 if "times_out" in flaws else seconds(flaws, "slow")
+        if wait:
+            await asyncio.sleep(wait)
+        refused = self._check_signature(request, raw, flaws)
+        if refused is not None:
+            return refused
         found = schemas.problems(f"webhook.{action}", payload)
         if found:
             self.problems.append(f"{action} payload off schema: {found}")
-        call = {"headers": headers, "raw": raw, "payload": payload}
-        self.calls.append(call)
+        self.calls.append({"headers": dict(request.headers), "raw": raw, "payload": payload})
         self.received.set()
         round_id = payload.get("round_id", "")
         self.in_flight[round_id] += 1
         self.max_overlap = max(self.max_overlap, self.in_flight[round_id])
+        self.calls_in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.calls_in_flight)
         try:
-            fault = self.faults[action].pop(0) if self.faults[action] else None
-            return await self._answer(payload, fault)
+            if "until_released" in flaws:
+                await self.release.wait()
+            exact = json.loads(raw, parse_float=Decimal)  # the ledger counts in decimals, not floats
+            return await self._answer(request, exact, flaws, hostile)
         finally:
             self.in_flight[round_id] -= 1
+            self.calls_in_flight -= 1
 
-    async def _answer(self, p: dict[str, Any], fault: str | None) -> web.Response:
-        if fault == "http500":
+    def _check_signature(self, request: web.Request, raw: bytes, flaws: list[str]) -> web.Response | None:
+        """None when the call is signed right (or the wallet does not look); else its 401."""
+        if "no_signature_check" in flaws:
+            return None
+        h = request.headers
+        try:
+            if h.get("X-API-Key") != self.api_key:
+                raise signing.SignatureError(f"X-API-Key is {h.get('X-API-Key')!r}")
+            if "accepts_future_timestamps" in flaws:
+                if time.time() - int(h["X-Timestamp"]) > 300:  # the mistake: no abs()
+                    raise signing.SignatureError("X-Timestamp is too old")
+            elif "ignores_timestamp" not in flaws:
+                signing.check_timestamp(h["X-Timestamp"], time.time(), 300)
+            if "accepts_signature_prefixes" in flaws:
+                right = signing.sign(self.secret, h["X-Timestamp"], "POST", request.raw_path, raw)
+                if not right.startswith(h["X-Signature"]):  # the mistake: a prefix passes
+                    raise signing.SignatureError("X-Signature does not match")
+            else:
+                signing.verify(
+                    self.secret, h["X-Timestamp"], "POST", request.raw_path, raw, h["X-Signature"], "path_qs"
+                )
+        except (KeyError, signing.SignatureError) as exc:
+            self.problems.append(f"bad signature: {exc!r}")
+            return web.json_response(refusal("UNAUTHORIZED"), status=401)
+        return None
+
+    async def _answer(
+        self, request: web.Request, p: dict[str, Any], flaws: list[str], hostile: Hostile | None
+    ) -> web.StreamResponse:
+        if "http500" in flaws:
             return web.Response(status=500, text="boom")
-        if fault and fault.startswith("sleep:"):
-            await asyncio.sleep(float(fault[6:]))
+        gone = seconds(flaws, "sleep")
+        if gone is not None:
+            await asyncio.sleep(gone)
             return web.Response(status=500, text="too late")
-        if fault == "garbage":
+        if "garbage" in flaws:
             return web.Response(text="<html>oops</html>", content_type="text/html")
-        if fault and fault.startswith("business:"):
-            return web.json_response({"success": False, "error": {"code": fault[9:], "message": "scripted"}})
-        if fault == "duplicate":
-            self._book(p)
-            return web.json_response(
-                {"success": False, "error": {"code": "DUPLICATE_TRANSACTION", "message": "dup"}}
-            )
-        answer = self._book(p)
-        if fault and fault.startswith("late:"):
-            await asyncio.sleep(float(fault[5:]))
-        if fault == "string_balance":
-            answer["balance"] = str(answer["balance"])
-        if fault == "no_txn_id":
+        code = next((f[9:] for f in flaws if f.startswith("business:")), None)
+        if code:
+            return web.json_response(refusal(code))
+        answer, status = self._refused_account(p) or self._book(p, flaws)
+        if "duplicate" in flaws:
+            return web.json_response(refusal("DUPLICATE_TRANSACTION"))
+        late = seconds(flaws, "late")
+        if late:
+            await asyncio.sleep(late)
+        if hostile is not None:
+            self.hostile_calls += 1
+            return await write(request, hostile, hostile.build(answer), self.held, self.release)
+        if "balance" in answer and ("string_balance" in flaws or "balance_as_string" in flaws):
+            answer["balance"] = f"{answer['balance']:.2f}"
+        if "no_txn_id" in flaws:
             answer.pop("transaction_id", None)
-        return web.Response(text=json.dumps(answer, default=float), content_type="application/json")
+        return web.Response(
+            text=json.dumps(answer, default=float), status=status, content_type="application/json"
+        )
 
-    def _book(self, p: dict[str, Any]) -> dict[str, Any]:
+    def _refused_account(self, p: dict[str, Any]) -> tuple[dict[str, Any], int] | None:
+        if self.players is None:
+            return None
+        if p["player_id"] not in self.players:
+            return refusal("PLAYER_NOT_FOUND"), 200
+        if p["currency"] != self.players[p["player_id"]]:
+            return refusal("INVALID_REQUEST"), 400
+        return None
+
+    def _bet_of(self, round_id: str, reverted: bool | None = None) -> dict[str, Any] | None:
+        return next(
+            (
+                b
+                for b in self.booked.values()
+                if b["action"] == "bet" and b["round_id"] == round_id and reverted in (None, b["reverted"])
+            ),
+            None,
+        )
+
+    def _book(self, p: dict[str, Any], flaws: list[str]) -> tuple[dict[str, Any], int]:
+        """Book the call once per (action, transaction_id); the answer and its HTTP status."""
         key = (p["player_id"], p["currency"])
         action = p["action_type"]
         if action == "balance":
-            return {"success": True, "balance": self.balances[key]}
+            return {"success": True, "balance": self.balances[key]}, 200
         idem = (action, p["transaction_id"])
-        if idem in self.done:
-            return {**self.done[idem], "balance": self.balances[key]}
-        amount = Decimal(str(p["amount"]))
+        if idem in self.done and "books_duplicates" not in flaws:
+            return {**self.done[idem], "balance": self.balances[key]}, 200
+        amount = p["amount"]
+        if amount < 0:
+            return refusal("INVALID_REQUEST"), 400
         delta = Decimal(0)
         if action == "bet":
-            if not p.get("is_free_bet"):
-                if self.balances[key] < amount:
-                    return {"success": False, "error": {"code": "INSUFFICIENT_BALANCE", "message": "no"}}
+            if not p.get("is_free_bet") or "debits_free_bets" in flaws:
+                if self.balances[key] < amount and "negative_balance" not in flaws:
+                    return refusal("INSUFFICIENT_BALANCE"), 200
                 delta = -amount
         elif action == "win":
-            delta = amount
+            bet = self._bet_of(p["round_id"])
+            if bet is not None and bet["reverted"]:
+                return refusal("INVALID_SESSION"), 200  # no win on a round whose bet was given back
+            delta = Decimal(0) if "win_credits_nothing" in flaws else amount
         elif action == "refund":
-            bet = next(
-                (
-                    b
-                    for b in self.booked.values()
-                    if b["action"] == "bet" and b["round_id"] == p["round_id"] and not b["reverted"]
-                ),
-                None,
-            )
-            if bet is not None:
+            bet = self._bet_of(p["round_id"], reverted=False)
+            if bet is not None and "refund_does_nothing" not in flaws:
                 bet["reverted"] = True
                 delta = -bet["delta"]
         elif action == "rollback":
             original = self.booked.get(p["transaction_id"])
-            if original is not None and not original["reverted"]:
+            if original is None and "rollback_unknown_errors" in flaws:
+                return refusal("INTERNAL_ERROR"), 200
+            if original is not None and not original["reverted"] and "rollback_does_nothing" not in flaws:
                 original["reverted"] = True
                 delta = -original["delta"]
         self.balances[key] += delta
@@ -154,17 +314,35 @@ class TestWallet:
             "transaction_id": f"op-{len(self.done) + 1}",
         }
         self.done[idem] = answer
-        return answer
+        return dict(answer), 200
+
+
+def OperatorWallet(*flaws: str, player: str = "cert-player", currency: str = "USD", balance: str = "100.00"):
+    """The wallet a certification run is pointed at: one player in one currency, these flaws."""
+    return Wallet(flaws, players={player: currency}, start_balance=balance)
+
+
+async def serve(aiohttp_server, wallet: Wallet, path: str = "/wallet/callback") -> str:
+    """Serve the wallet on port 0 for the test's length; its URL (also `wallet.url`)."""
+    app = web.Application()
+    app.router.add_post(path, wallet.handle)
+    server = await aiohttp_server(app)
+    wallet.url = str(server.make_url(path))
+    return wallet.url
 
 
 @pytest.fixture
-async def wallet(aiohttp_server):
-    test_wallet = TestWallet()
-    app = web.Application()
-    app.router.add_post("/hooks/netspace", test_wallet.handle)
-    server = await aiohttp_server(app)
-    test_wallet.url = str(server.make_url("/hooks/netspace"))
-    return test_wallet
+async def wallet(aiohttp_server) -> Wallet:
+    """An honest wallet on port 0, any player in any currency; script it with `fail()`."""
+    honest = Wallet()
+    await serve(aiohttp_server, honest, "/hooks/netspace")
+    return honest
+
+
+@pytest.fixture
+def hostile_wallet(wallet) -> Wallet:
+    """The same wallet, by the name the hostile-answer tests give it."""
+    return wallet
 
 
 @pytest.fixture
@@ -177,8 +355,6 @@ def mock_factory(aiohttp_client, tmp_path, unused_tcp_port_factory, clock):
             db=str(tmp_path / "mock.db"), port=port, seed=1234, webhook_backoff=0.01, webhook_timeout=1.0
         )
         base.update(overrides)
-        from netspace_mock.settings import Settings
-
         settings = Settings(**base)
         app = create_app(settings, clock=clock, ids=Ids(settings.seed))
         client = await aiohttp_client(app, server_kwargs={"port": port})

@@ -12,12 +12,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
-from operator_wallets import OperatorWallet
 from support import API_KEY, SECRET, launch_body
+from wallets import OperatorWallet, serve
 
 pytestmark = pytest.mark.browser
 PlaywrightError = pytest.importorskip("playwright.async_api").Error
@@ -32,16 +31,7 @@ PROGRESS = """() => {
 async def slow_wallet(aiohttp_server, flaw: str) -> str:
     """The defective wallet, a little slow (20 ms a call), so a certification run takes long enough
     to be watched as it progresses."""
-    wallet = OperatorWallet(flaw)
-
-    async def handle(request: web.Request) -> web.Response:
-        await asyncio.sleep(0.02)
-        return await wallet.handle(request)
-
-    app = web.Application()
-    app.router.add_post("/wallet/callback", handle)
-    server = await aiohttp_server(app)
-    return str(server.make_url("/wallet/callback"))
+    return await serve(aiohttp_server, OperatorWallet(flaw, "slow:0.02"))
 
 
 async def two_weeks_of_rounds(op, wallet_url: str) -> None:
@@ -93,6 +83,7 @@ def watch_offline(page, origin: str) -> dict:
     return {"watch": watch, "route": only_the_mock}
 
 
+@pytest.mark.slow  # a whole certification run watched in the page
 async def test_the_portal_end_to_end(page, screenshot, mock_factory, aiohttp_server):
     wallet_url = await slow_wallet(aiohttp_server, "books_duplicates")
     op = await mock_factory(webhook_url=wallet_url)
