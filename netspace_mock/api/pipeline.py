@@ -128,18 +128,34 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(api_error(exc, request))
     except Exception as exc:
         response = request_body.close_if_late(error_response(api_error(exc, request)), exc)
+    if log.isEnabledFor(logging.INFO):
+        _log_request(request, response.status, operator_id, replay, started)
+    return response
+
+
+def _log_request(
+    request: web.Request, status: int, operator_id: int | None, replay: bool | None, started: float
+) -> None:
+    """The request's one log line. Its record is made here and handed to the logger's handlers, as
+    Logger.info would after walking the stack for the caller's file and line, which no line shows;
+    the listener's thread formats it."""
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    method, path = request.method, request.path
+    shown_replay = " (replay of an earlier request)" if replay else ""
+    record = log.makeRecord(
+        log.name, logging.INFO, __file__, 0, "%s %s %s%s", (method, path, status, shown_replay), None
+    )
     fields = {
-        "method": request.method,
-        "path": request.path,
-        "status": response.status,
+        "method": method,
+        "path": path,
+        "status": status,
         "operator_id": operator_id,
-        "ms": round((time.perf_counter() - started) * 1000, 2),
+        "ms": ms,
     }
     if replay is not None:
         fields["replay"] = replay
-    shown_replay = " (replay of an earlier request)" if replay else ""
-    log.info("%s %s %s%s", request.method, request.path, response.status, shown_replay, extra=fields)
-    return response
+    record.__dict__.update(fields)  # what extra= does, less its check for names LogRecord has
+    log.handle(record)
 
 
 def add(app: web.Application, method: str, path: str, handler, *, head: bool = True) -> None:
