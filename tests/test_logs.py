@@ -83,19 +83,8 @@ def test_the_queue_writes_every_line_in_order_as_formatted(log_format):
         assert [w.split(": ", 1)[1] for w in written] == [f"line {n}" for n in range(500)]
 
 
-def test_setup_sends_the_mock_s_lines_to_stderr(capsys):
-    listener = logs.setup("json")
-    try:
-        logging.getLogger("netspace_mock.requests").info("%s %s %s%s", *ARGS, extra=FIELDS)
-    finally:
-        listener.stop()
-        logging.getLogger("netspace_mock").handlers[:] = []
-        logging.getLogger("netspace_mock").propagate = True
-    line = json.loads(capsys.readouterr().err)
-    assert line["logger"] == "netspace_mock.requests" and line["status"] == 200
-
-
 def _serving_logs(log_format: str):
+    """logs.setup as `serve` calls it; returns what undoes it (stops the listener, which writes the rest)."""
     listener = logs.setup(log_format)
 
     def stop() -> None:
@@ -105,6 +94,36 @@ def _serving_logs(log_format: str):
         logging.getLogger("netspace_mock").setLevel(logging.NOTSET)
 
     return stop
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_an_exception_logged_on_the_loop_is_written_whole_by_the_listener(log_format, capsys):
+    """The record crosses the queue with its exception; the listener's thread formats the traceback."""
+    stop = _serving_logs(log_format)
+    try:
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logging.getLogger("netspace_mock").exception("failed on %s", "GET /x")
+    finally:
+        stop()
+    written = capsys.readouterr().err
+    if log_format == "json":
+        line = json.loads(written)
+        assert line["message"] == "failed on GET /x" and "ValueError: boom" in line["exception"]
+        assert 'raise ValueError("boom")' in line["exception"]
+    else:
+        assert "ERROR netspace_mock: failed on GET /x" in written and "ValueError: boom" in written
+
+
+def test_setup_sends_the_mock_s_lines_to_stderr(capsys):
+    stop = _serving_logs("json")
+    try:
+        logging.getLogger("netspace_mock.requests").info("%s %s %s%s", *ARGS, extra=FIELDS)
+    finally:
+        stop()
+    line = json.loads(capsys.readouterr().err)
+    assert line["logger"] == "netspace_mock.requests" and line["status"] == 200
 
 
 async def test_each_request_is_one_line_formatted_by_the_listener_with_its_fields(client, capsys):
