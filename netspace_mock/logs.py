@@ -47,29 +47,28 @@ def formatter(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
 
 
-class FormattedQueueHandler(logging.handlers.QueueHandler):
-    """Formats on the caller's side, so the listener only writes the finished line: a JSON line keeps its
-    fields and its exception as a field (QueueHandler.prepare would fold the traceback into the message).
-    The record itself carries the line (as QueueHandler.prepare does it), sparing a second record."""
+class RecordQueueHandler(logging.handlers.QueueHandler):
+    """Puts the record itself on the queue, unformatted: the listener's thread formats and writes it, so
+    the event loop only makes the record. (QueueHandler.prepare formats on the caller's side and copies
+    the record, to make it safe to pickle; this queue never leaves the process.) A record's arguments
+    are plain values (strings, numbers, exceptions), so formatting them a moment later shows the same."""
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        record.msg = self.format(record)
-        record.args = record.exc_info = record.exc_text = record.stack_info = None
         return record
 
 
 def setup(log_format: str, level: int = logging.INFO) -> logging.handlers.QueueListener:
-    """Send the mock's lines to stderr through a queue: the write, possibly to an unbuffered stream, is
-    done by the listener's thread, not on the event loop. Stop the returned listener at exit."""
+    """Send the mock's lines to stderr through a queue: the formatting and the write, possibly to an
+    unbuffered stream, are done by the listener's thread, not on the event loop. Stop the returned
+    listener at exit (it writes the records still queued)."""
     # No line shows threads or processes: LogRecord need not look them up (the logging HOWTO's
     # "Optimization" section).
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    handler = FormattedQueueHandler(lines)
-    handler.setFormatter(formatter(log_format))
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    handler = RecordQueueHandler(records)
     stream = logging.StreamHandler(sys.stderr)
-    stream.setFormatter(logging.Formatter("%(message)s"))
-    listener = logging.handlers.QueueListener(lines, stream)
+    stream.setFormatter(formatter(log_format))
+    listener = logging.handlers.QueueListener(records, stream)
     listener.start()
     root = logging.getLogger("netspace_mock")
     root.handlers[:] = [handler]

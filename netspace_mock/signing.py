@@ -21,7 +21,7 @@ def string_to_sign(timestamp: str, method: str, path: str, body: bytes | str = b
 
 
 def sign(secret: str, timestamp: str, method: str, path: str, body: bytes | str = b"") -> str:
-    return _mac(secret, string_to_sign(timestamp, method, path, body)).hex()
+    return _hex_mac(secret, string_to_sign(timestamp, method, path, body))
 
 
 def headers(
@@ -38,17 +38,18 @@ def headers(
 HEX_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
-def _mac(secret: str, message: bytes) -> bytes:
-    """The HMAC-SHA256 of `message` under `secret`: 32 bytes."""
-    return hmac.digest(secret.encode("utf-8"), message, "sha256")
+def _hex_mac(secret: str, message: bytes) -> str:
+    """The HMAC-SHA256 of `message` under `secret`, as 64 lower-case hex digits."""
+    return hmac.new(secret.encode("utf-8"), message, "sha256").hexdigest()
 
 
 def signature_matches(secret: str, given: str, message: bytes) -> bool:
     """Constant-time comparison of a hex signature (any case) with the HMAC of `message`."""
-    given = given.strip()
-    if not HEX_SIGNATURE.fullmatch(given):
+    given = given.strip().lower()
+    # compare_digest takes text only when it is ASCII; any other text is no hex digest either.
+    if len(given) != 64 or not given.isascii():
         return False
-    return hmac.compare_digest(_mac(secret, message), bytes.fromhex(given))
+    return hmac.compare_digest(_hex_mac(secret, message), given)
 
 
 @dataclass(frozen=True)
@@ -98,16 +99,17 @@ def verify(
     secret: str, timestamp: str, method: str, raw_path: str, body: bytes, given: str, mode: str
 ) -> None:
     """Return when `given` signs the request under one of the PATH forms `mode` accepts (the first that
-    matches); otherwise raise SignatureError with the diagnosis, which only a failed request pays for."""
+    matches); otherwise raise SignatureError with the diagnosis, which only a failed request pays for:
+    the form of the header first, then the likely mistake."""
+    paths = candidate_paths(raw_path, mode)
+    for path in paths:
+        if signature_matches(secret, given, string_to_sign(timestamp, method, path, body)):
+            return
     given = given.strip()
     if not HEX_SIGNATURE.fullmatch(given):
         raise SignatureError(
             f"X-Signature must be 64 hexadecimal characters (HMAC-SHA256 hex digest), got {len(given)} characters"
         )
-    paths = candidate_paths(raw_path, mode)
-    for path in paths:
-        if signature_matches(secret, given, string_to_sign(timestamp, method, path, body)):
-            return
     signed = string_to_sign(timestamp, method, paths[0], body)
     details = {"string_to_sign": _shown(signed)}
     if len(paths) > 1:

@@ -94,33 +94,32 @@ def api_error(exc: Exception, request: web.Request) -> ApiError:
     return InternalError("unexpected error; this is a bug in netspace-mock, please report it")
 
 
-async def _authenticate(request: web.Request) -> Operator:
-    platform = request.app[PLATFORM]
-    raw = await request_body.read(request, platform.settings.body_timeout) if request.body_exists else b""
-    request[RAW_BODY] = raw
-    operator = authenticate(
-        request.headers,
-        request.method,
-        request.raw_path,
-        raw,
-        operators=platform.operators,
-        now=platform.clock.now(),
-        tolerance=platform.settings.timestamp_tolerance,
-        path_mode=platform.settings.signature_path,
-    )
-    request[OPERATOR] = operator
-    return operator
-
-
 @web.middleware
 async def pipeline(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
     operator_id, replay = None, None
     try:
         if request.path.startswith("/api/"):
-            operator = await _authenticate(request)
+            app = request.app
+            platform = app[PLATFORM]
+            settings = platform.settings
+            raw = b""
+            if request.body_exists:  # a GET has none: nothing to read, nothing to wait for
+                raw = await request_body.read(request, settings.body_timeout)
+                request[RAW_BODY] = raw
+            operator = authenticate(
+                request.headers,
+                request.method,
+                request.raw_path,
+                raw,
+                operators=platform.operators,
+                now=platform.clock.now(),
+                tolerance=settings.timestamp_tolerance,
+                path_mode=settings.signature_path,
+            )
+            request[OPERATOR] = operator
             operator_id = operator.id
-            replay = request.app[REPLAYS].seen(operator.id, request.headers[signing.HEADER_SIGNATURE])
+            replay = app[REPLAYS].seen(operator_id, request.headers[signing.HEADER_SIGNATURE])
         response = await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:  # a redirect of the portal is an answer, not a failure
@@ -128,18 +127,34 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(api_error(exc, request))
     except Exception as exc:
         response = request_body.close_if_late(error_response(api_error(exc, request)), exc)
+    if log.isEnabledFor(logging.INFO):
+        _log_request(request, response.status, operator_id, replay, started)
+    return response
+
+
+def _log_request(
+    request: web.Request, status: int, operator_id: int | None, replay: bool | None, started: float
+) -> None:
+    """The request's one log line. Its record is made here and handed to the logger's handlers, as
+    Logger.info would after walking the stack for the caller's file and line, which no line shows;
+    the listener's thread formats it."""
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    method, path = request.method, request.path
+    shown_replay = " (replay of an earlier request)" if replay else ""
+    record = log.makeRecord(
+        log.name, logging.INFO, __file__, 0, "%s %s %s%s", (method, path, status, shown_replay), None
+    )
     fields = {
-        "method": request.method,
-        "path": request.path,
-        "status": response.status,
+        "method": method,
+        "path": path,
+        "status": status,
         "operator_id": operator_id,
-        "ms": round((time.perf_counter() - started) * 1000, 2),
+        "ms": ms,
     }
     if replay is not None:
         fields["replay"] = replay
-    shown_replay = " (replay of an earlier request)" if replay else ""
-    log.info("%s %s %s%s", request.method, request.path, response.status, shown_replay, extra=fields)
-    return response
+    record.__dict__.update(fields)  # what extra= does, less its check for names LogRecord has
+    log.handle(record)
 
 
 def add(app: web.Application, method: str, path: str, handler, *, head: bool = True) -> None:
@@ -201,7 +216,7 @@ def endpoint(route: Route):
             platform=request.app[PLATFORM], operator=request.get(OPERATOR), params=dict(request.match_info)
         )
         if route.request:
-            call.body = jsonio.loads(request[RAW_BODY])
+            call.body = jsonio.loads(request.get(RAW_BODY, b""))
             schemas.validate(route.request, call.body)
         if route.query:
             call.query = parse_query(request, route.query)

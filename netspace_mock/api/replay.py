@@ -9,10 +9,9 @@ signed in the same second (a GET polled twice) are indistinguishable from a repl
 
 from __future__ import annotations
 
-import struct
 from collections import OrderedDict
 
-REPLAY_MEMORY = 32_768  # pairs kept: about 7 MB at most (a 36-byte key and the LRU's links, ~200 B each)
+REPLAY_MEMORY = 32_768  # pairs kept: about 7 MB at most (a 40-byte key and the LRU's links, ~200 B each)
 
 
 class ReplayDetector:
@@ -22,8 +21,9 @@ class ReplayDetector:
         self._seen: OrderedDict[bytes, None] = OrderedDict()
 
     def seen(self, operator_id: int, signature: str) -> bool:
-        """Remember this accepted request; True when the same one was accepted before (a replay)."""
-        key = struct.pack(">i", operator_id) + _digest(signature)
+        """Remember this accepted request; True when the same one was accepted before (a replay).
+        `signature` is one verify() accepted: 64 hex digits in any case, kept as its 32 bytes."""
+        key = operator_id.to_bytes(8, "big") + bytes.fromhex(signature.strip())
         if key in self._seen:
             self._seen.move_to_end(key)
             self.replays += 1
@@ -35,11 +35,3 @@ class ReplayDetector:
 
     def __len__(self) -> int:
         return len(self._seen)
-
-
-def _digest(signature: str) -> bytes:
-    """The signature as its 32 bytes (it was checked to be 64 hex characters; any case)."""
-    try:
-        return bytes.fromhex(signature.strip())
-    except ValueError:
-        return signature.strip().lower().encode("ascii", "replace")
