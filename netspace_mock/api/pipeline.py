@@ -141,9 +141,6 @@ def _log_request(
     ms = round((time.perf_counter() - started) * 1000, 2)
     method, path = request.method, request.path
     shown_replay = " (replay of an earlier request)" if replay else ""
-    record = log.makeRecord(
-        log.name, logging.INFO, __file__, 0, "%s %s %s%s", (method, path, status, shown_replay), None
-    )
     fields = {
         "method": method,
         "path": path,
@@ -153,7 +150,8 @@ def _log_request(
     }
     if replay is not None:
         fields["replay"] = replay
-    record.__dict__.update(fields)  # what extra= does, less its check for names LogRecord has
+    args = (method, path, status, shown_replay)
+    record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s%s", args, None, extra=fields)
     log.handle(record)
 
 
