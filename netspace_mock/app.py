@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from netspace_mock.api.pipeline import ANSWERS, PLATFORM, REPLAYS, STATIC_KEPT, pipeline
+from netspace_mock.api import routes
+from netspace_mock.api.pipeline import ANSWERS, REPLAYS, STATIC_KEPT, pipeline
 from netspace_mock.api.replay import ReplayDetector
-from netspace_mock.api.routes import setup_routes
 from netspace_mock.domain import free_bets, launch_tokens
 from netspace_mock.domain.catalog import Catalog
 from netspace_mock.domain.operators import OperatorDirectory
@@ -21,10 +21,14 @@ from netspace_mock.domain.platform import Platform
 from netspace_mock.domain.rounds import engine, recovery
 from netspace_mock.lru import LRU
 from netspace_mock.paths import fixture
+from netspace_mock.serving import PLATFORM, add
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.store import Database, games, keys
 from netspace_mock.store import sandbox as sandbox_store
+from netspace_mock.wallet import webhook as wallet
+from netspace_mock.web import assets, portal
+from netspace_mock.web import game as game_page
 from netspace_mock.webhooks import targets
 from netspace_mock.webhooks.client import WebhookClient
 from netspace_mock.webhooks.dispatcher import Dispatcher
@@ -107,7 +111,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
             await task
 
     app.cleanup_ctx.extend([platform_context, webhook_context, dispatcher_context, sweeper_context])
-    setup_routes(app)
+    # The three HTTP sides, each unaware of the others: the API, the pages, the reference wallet.
+    routes.setup(app)
+    add(app, "GET", "/sdk/netspace-sdk.js", assets.sdk)
+    game_page.setup(app)
+    portal.setup(app)
+    add(app, "POST", "/operator/webhook", wallet.handle)
     return app
 
 

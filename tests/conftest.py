@@ -45,7 +45,7 @@ def make_client(aiohttp_client, settings, clock, unused_tcp_port_factory):
 
 @pytest.fixture
 def platform(client):
-    from netspace_mock.api.pipeline import PLATFORM
+    from netspace_mock.serving import PLATFORM
 
     return client.client.app[PLATFORM]
 

@@ -9,8 +9,8 @@ import logging
 import pytest
 
 from netspace_mock import settings
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
+from netspace_mock.serving import PLATFORM
 from netspace_mock.store.attempts import TRUNCATED, cut
 from netspace_mock.webhooks.dispatcher import FAILURE_BACKOFF_MAX, failure_delay
 from support import launch_body

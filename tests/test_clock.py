@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.domain import free_bets as free_bets_module
+from netspace_mock.serving import PLATFORM
 from netspace_mock.sources import Ids, iso, parse_iso
 from support import launch_body
 

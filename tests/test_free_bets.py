@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from netspace_mock.api.pipeline import PLATFORM
+from netspace_mock.serving import PLATFORM
 from support import launch_body
 
 FUTURE = "2031-01-01T00:00:00Z"

@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
+from netspace_mock.serving import PLATFORM
 from portal_client import Portal
 from support import Signed, launch_body
 from wallet_attacks import Hostile

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netspace_mock.api.pipeline import PLATFORM
+from netspace_mock.serving import PLATFORM
 from support import launch_body
 
 

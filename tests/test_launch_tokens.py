@@ -9,9 +9,9 @@ import asyncio
 import pytest
 from yarl import URL
 
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.domain import launch_tokens
 from netspace_mock.domain.launch_tokens import HEAD, LENGTH, ORDER_HEX, LaunchTokens
+from netspace_mock.serving import PLATFORM
 from netspace_mock.store.sessions import Session
 from support import count_rows, launch_body
 

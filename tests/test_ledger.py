@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
+from netspace_mock.serving import PLATFORM
 from support import implied, launch_body
 from wallet_attacks import ATTACKS
 

@@ -647,7 +647,7 @@ async def test_a_failed_win_is_resent_from_transactions(operator, wallet, portal
 
 @pytest.fixture
 def platform_of():
-    from netspace_mock.api.pipeline import PLATFORM
+    from netspace_mock.serving import PLATFORM
 
     return lambda signed: signed.client.app[PLATFORM]
 

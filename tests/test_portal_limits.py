@@ -36,7 +36,7 @@ def browsers(portals):
 
 
 def platform_of(mock: Signed):
-    from netspace_mock.api.pipeline import PLATFORM
+    from netspace_mock.serving import PLATFORM
 
     return mock.client.app[PLATFORM]
 

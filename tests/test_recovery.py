@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 
 from netspace_mock import signing
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
 from netspace_mock.domain.rounds.deliveries import delivery
 from netspace_mock.domain.sessions import require_session
+from netspace_mock.serving import PLATFORM
 from netspace_mock.store import rounds as round_store
 from netspace_mock.webhooks import outbox
 from support import API_KEY, SECRET, free_port, launch_body, serve_process, wait_healthy

@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 
 from netspace_mock import signing
-from netspace_mock.api.pipeline import PLATFORM
+from netspace_mock.serving import PLATFORM
 from support import API_KEY, SECRET, launch_body
 
 PATH = "/operator/webhook"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
+from netspace_mock.serving import PLATFORM
 from support import launch_body
 
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
+from netspace_mock.serving import PLATFORM
 from netspace_mock.sources import parse_iso
 from netspace_mock.store import rounds as round_store
 from netspace_mock.webhooks import outbox

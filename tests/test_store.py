@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import create_app
 from netspace_mock.domain import sessions
 from netspace_mock.paths import fixture
+from netspace_mock.serving import PLATFORM
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids
 from netspace_mock.store import Database

@@ -196,7 +196,7 @@ async def _stored_webhook(platform, url: str) -> None:
     ],
 )
 async def test_a_call_to_a_refused_address_is_never_made(make_client, allowed, url, reason):
-    from netspace_mock.api.pipeline import PLATFORM
+    from netspace_mock.serving import PLATFORM
 
     mock = await make_client(webhook_allowed_hosts=allowed)
     platform = mock.client.app[PLATFORM]

@@ -1,16 +1,21 @@
-"""Unsigned routes: health, the OpenAPI document, the schemas, game thumbnails, the game page stub."""
+"""Unsigned routes: health, the OpenAPI document, the schemas, game thumbnails."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from aiohttp import web
 
 from netspace_mock import __version__, schemas
-from netspace_mock.api.pipeline import PLATFORM, json_response
+from netspace_mock.api.call import Route
+from netspace_mock.api.openapi import document
 from netspace_mock.errors import NotFound
+from netspace_mock.serving import PLATFORM, json_response
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def health(request: web.Request) -> web.Response:
@@ -18,11 +23,13 @@ async def health(request: web.Request) -> web.Response:
     return json_response({"status": "ok", "version": __version__})
 
 
-async def openapi(request: web.Request) -> web.Response:
-    from netspace_mock.api.openapi import document
-    from netspace_mock.api.routes import ROUTES
+def openapi(routes: list[Route]) -> Handler:
+    """GET /openapi.json: the document of these routes (the route table passes itself in)."""
 
-    return json_response(document(ROUTES, request.app[PLATFORM].settings.base_url))
+    async def handler(request: web.Request) -> web.Response:
+        return json_response(document(routes, request.app[PLATFORM].settings.base_url))
+
+    return handler
 
 
 async def schema(request: web.Request) -> web.Response:

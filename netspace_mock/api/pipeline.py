@@ -17,11 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import jsonio, schemas, signing
-from netspace_mock.api import body as request_body
 from netspace_mock.api.auth import authenticate
 from netspace_mock.api.call import Call, Route
 from netspace_mock.api.replay import ReplayDetector
-from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import (
     ApiError,
     InternalError,
@@ -33,19 +31,15 @@ from netspace_mock.errors import (
     envelope,
 )
 from netspace_mock.lru import LRU
+from netspace_mock.serving import PLATFORM, close_if_late, json_response, read_body
 from netspace_mock.store.operators import Operator
 
 log = logging.getLogger("netspace_mock.requests")
-PLATFORM = web.AppKey("platform", Platform)
 REPLAYS = web.AppKey("replays", ReplayDetector)  # one per app, set by create_app
 STATIC_KEPT = 1024  # encoded answers kept for the static routes (distinct route and query string)
 ANSWERS = web.AppKey("answers", LRU)  # the static routes' encoded answers, one cache per app
 OPERATOR = web.RequestKey("operator", Operator)
 RAW_BODY = web.RequestKey("raw_body", bytes)
-
-
-def json_response(payload: Any, status: int = 200) -> web.Response:
-    return web.Response(body=jsonio.dumps(payload), status=status, content_type="application/json")
 
 
 def error_response(err: ApiError) -> web.Response:
@@ -105,7 +99,7 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
             settings = platform.settings
             raw = b""
             if request.body_exists:  # a GET has none: nothing to read, nothing to wait for
-                raw = await request_body.read(request, settings.body_timeout)
+                raw = await read_body(request, settings.body_timeout)
                 request[RAW_BODY] = raw
             operator = authenticate(
                 request.headers,
@@ -126,7 +120,7 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
             raise
         response = error_response(api_error(exc, request))
     except Exception as exc:
-        response = request_body.close_if_late(error_response(api_error(exc, request)), exc)
+        response = close_if_late(error_response(api_error(exc, request)), exc)
     if log.isEnabledFor(logging.INFO):
         _log_request(request, response.status, operator_id, replay, started)
     return response
@@ -153,15 +147,6 @@ def _log_request(
     args = (method, path, status, shown_replay)
     record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s%s", args, None, extra=fields)
     log.handle(record)
-
-
-def add(app: web.Application, method: str, path: str, handler, *, head: bool = True) -> None:
-    """Register a route; a GET answers HEAD too unless `head` is False (the routes of the guide take
-    exactly their method)."""
-    if method == "GET" and head:
-        app.router.add_get(path, handler)
-    else:
-        app.router.add_route(method, path, handler)
 
 
 INTEGER = re.compile(r"-?[0-9]{1,18}")

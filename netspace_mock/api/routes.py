@@ -6,10 +6,8 @@ from aiohttp import web
 
 from netspace_mock.api import catalog, certification, free_bets, game, jackpot, meta, sandbox
 from netspace_mock.api.call import Route
-from netspace_mock.api.pipeline import add, endpoint
-from netspace_mock.wallet import webhook as wallet
-from netspace_mock.web import assets, portal
-from netspace_mock.web import game as game_page
+from netspace_mock.api.pipeline import endpoint
+from netspace_mock.serving import add
 
 # fmt: off
 ROUTES: list[Route] = [
@@ -70,15 +68,11 @@ ROUTES: list[Route] = [
 # fmt: on
 
 
-def setup_routes(app: web.Application) -> None:
-    """Every route of the mock (the pipeline middleware is around each)."""
+def setup(app: web.Application) -> None:
+    """The API's routes (the guide's and the mock's own) and what describes them."""
     for route in ROUTES:
         add(app, route.method, route.path, endpoint(route), head=False)
     add(app, "GET", "/health", meta.health)
-    add(app, "GET", "/openapi.json", meta.openapi)
+    add(app, "GET", "/openapi.json", meta.openapi(ROUTES))
     add(app, "GET", "/schemas/{name}.json", meta.schema)
     add(app, "GET", "/assets/thumbnails/{game_id}.svg", meta.thumbnail)
-    add(app, "POST", "/operator/webhook", wallet.handle)
-    add(app, "GET", "/sdk/netspace-sdk.js", assets.sdk)
-    game_page.setup(app)
-    portal.setup(app)

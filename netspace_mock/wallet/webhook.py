@@ -24,11 +24,10 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import jsonio, schemas, settings, signing
-from netspace_mock.api.body import read as read_body
-from netspace_mock.api.pipeline import PLATFORM, json_response
 from netspace_mock.domain import money
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidRequest
+from netspace_mock.serving import PLATFORM, json_response, read_body
 from netspace_mock.sources import iso
 from netspace_mock.store.db import Connection, one
 

@@ -16,10 +16,9 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import jsonio, schemas
-from netspace_mock.api.body import read as read_body
-from netspace_mock.api.pipeline import PLATFORM, add, json_response
 from netspace_mock.domain import game_page
 from netspace_mock.domain.game_math import PICKS, POOL
+from netspace_mock.serving import PLATFORM, add, json_response, read_body
 from netspace_mock.web import i18n
 
 ROOT = ".."  # from /play/{token}, the mock's root

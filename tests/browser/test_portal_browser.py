@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.app import DISPATCHER
+from netspace_mock.serving import PLATFORM
 from support import API_KEY, SECRET, launch_body
 from wallets import OperatorWallet, serve
 

@@ -12,7 +12,7 @@ from importlib import resources
 
 from aiohttp import web
 
-from netspace_mock.api.pipeline import add
+from netspace_mock.serving import add
 from netspace_mock.web.portal import (
     account,
     certification,

@@ -13,9 +13,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from netspace_mock.api import body as request_body
-from netspace_mock.api.pipeline import PLATFORM
 from netspace_mock.errors import ApiError
+from netspace_mock.serving import PLATFORM, close_if_late
 from netspace_mock.store import portal as store
 from netspace_mock.web.portal import auth, render
 from netspace_mock.web.portal.visit import Handler, Problem, Visit, forged, read_form
@@ -95,7 +94,7 @@ def handler(fn: Handler, access: str = SIGNED_IN) -> Callable[[web.Request], Awa
             response = _refusal(visit, access, p.status, p.title, p.message, p.headers)
         except ApiError as err:
             response = _refusal(visit, access, err.status, "Not possible", err.message, {})
-            request_body.close_if_late(response, err)
+            close_if_late(response, err)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise

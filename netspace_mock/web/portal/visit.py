@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from netspace_mock.api import body as request_body
+from netspace_mock import serving
 from netspace_mock.domain.platform import Platform
 from netspace_mock.store import portal as store
 from netspace_mock.store.operators import Operator
@@ -115,7 +115,7 @@ Handler = Callable[[Visit], Awaitable[web.StreamResponse]]
 
 async def read_form(request: web.Request, seconds: float) -> dict[str, list[str]]:
     try:
-        data = await request_body.form(request, seconds)
+        data = await serving.read_form(request, seconds)
     except web.HTTPRequestEntityTooLarge:
         raise Problem(413, "Form too large", "The form sent more data than the portal accepts.") from None
     except (ValueError, UnicodeDecodeError, AssertionError):
