@@ -171,7 +171,9 @@ async def wrk(url: str, method: str, body: bytes, seconds: float, connections: i
     """One wrk run. Its headers are signed once, for the whole run: the mock accepts a replayed signature
     within its 300 s window. wrk counts a status >= 400 as an error; its -d is whole seconds."""
     path = path_of(url)
-    lines = [f"wrk.method = {lua(method)}", f"wrk.body = {lua(body)}"]
+    lines = [f"wrk.method = {lua(method)}"]
+    if method != "GET":  # a GET carries no body, as an operator's would
+        lines.append(f"wrk.body = {lua(body)}")
     lines += [f"wrk.headers[{lua(k)}] = {lua(v)}" for k, v in signed(method, path, body).items()]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write("\n".join(lines) + "\n" + WRK_DONE)
@@ -219,10 +221,19 @@ async def python_load(
     connector = aiohttp.TCPConnector(limit=len(bodies))
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(30)) as http:
         await asyncio.gather(*(worker(http, body) for body in bodies))
+    seconds = time.perf_counter() - began
     latencies.sort()
-    at = lambda share: int(latencies[int(share * (len(latencies) - 1))] * 1e6) if latencies else 0  # noqa: E731
-    return {"requests": len(latencies), "errors": errors, "seconds": time.perf_counter() - began,
-            "p50": at(0.5), "p99": at(0.99)}  # fmt: skip
+
+    def micros(share: float) -> int:
+        return int(latencies[int(share * (len(latencies) - 1))] * 1e6) if latencies else 0
+
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": seconds,
+        "p50": micros(0.5),
+        "p99": micros(0.99),
+    }
 
 
 async def load(server: Server, path: str, args, method: str = "GET", body: bytes = b"", seconds=None):
@@ -239,10 +250,18 @@ async def load(server: Server, path: str, args, method: str = "GET", body: bytes
 def merge(samples: list[dict]) -> dict:
     """Slices of one target as one result; p50/p99 are the slices' percentiles weighted by requests."""
     requests, seconds = sum(s["requests"] for s in samples), sum(s["seconds"] for s in samples)
-    weigh = lambda key: round(sum(s[key] * s["requests"] for s in samples) / max(requests, 1) / 1e3, 2)  # noqa: E731
-    return {"rps": round(requests / seconds, 1), "requests": requests,
-            "errors": sum(s["errors"] for s in samples), "p50_ms": weigh("p50"), "p99_ms": weigh("p99"),
-            "server_cpu": round(sum(s["server_cpu_s"] for s in samples) / seconds, 2)}  # fmt: skip
+
+    def ms(key: str) -> float:
+        return round(sum(s[key] * s["requests"] for s in samples) / max(requests, 1) / 1e3, 2)
+
+    return {
+        "rps": round(requests / seconds, 1),
+        "requests": requests,
+        "errors": sum(s["errors"] for s in samples),
+        "p50_ms": ms("p50"),
+        "p99_ms": ms("p99"),
+        "server_cpu": round(sum(s["server_cpu_s"] for s in samples) / seconds, 2),
+    }
 
 
 async def alternate(targets: dict[str, Server], path: str, args, method="GET", body=b"") -> dict[str, dict]:
@@ -286,8 +305,15 @@ def table(rows: list[dict]) -> str:
 
 
 def environment(args) -> dict:
-    return {"python": platform.python_version(), "aiohttp": aiohttp.__version__, "client": args.client,
-            "wrk": WRK, "server_core": SERVER_CORE, "load_core": LOAD_CORE, "platform": platform.platform()}  # fmt: skip
+    return {
+        "python": platform.python_version(),
+        "aiohttp": aiohttp.__version__,
+        "client": args.client,
+        "wrk": WRK,
+        "server_core": SERVER_CORE,
+        "load_core": LOAD_CORE,
+        "platform": platform.platform(),
+    }
 
 
 def stamp() -> str:

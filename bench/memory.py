@@ -46,13 +46,28 @@ async def measure(args, workdir) -> dict:
             watcher.cancel()
     growth = round(marks[-1][1] - marks[2][1], 1)
     top = max(peak)
-    return {"measure": "memory", "marks": marks, "peak_mb": top, "growth_mb": growth, "errors": errors, "rows": [
-        row(f"memory: mock RSS peak over {marks[-1][0]:,} signed requests",
-            f"{top} MB (before {marks[0][1]} MB, end {marks[-1][1]} MB)" + f", {errors} errors" * bool(errors),
-            f"<= {LIMIT_MB:g} MB", top <= LIMIT_MB and not errors),
-        row(f"memory: growth from {marks[2][0]:,} to {marks[-1][0]:,} requests", f"{growth:+} MB",
-            f"<= {FLAT_MB:g} MB (flat)", growth <= FLAT_MB),
-    ]}  # fmt: skip
+    return {
+        "measure": "memory",
+        "marks": marks,
+        "peak_mb": top,
+        "growth_mb": growth,
+        "errors": errors,
+        "rows": [
+            row(
+                f"memory: mock RSS peak over {marks[-1][0]:,} signed requests",
+                f"{top} MB (before {marks[0][1]} MB, end {marks[-1][1]} MB)"
+                + f", {errors} errors" * bool(errors),
+                f"<= {LIMIT_MB:g} MB",
+                top <= LIMIT_MB and not errors,
+            ),
+            row(
+                f"memory: growth from {marks[2][0]:,} to {marks[-1][0]:,} requests",
+                f"{growth:+} MB",
+                f"<= {FLAT_MB:g} MB (flat)",
+                growth <= FLAT_MB,
+            ),
+        ],
+    }
 
 
 if __name__ == "__main__":

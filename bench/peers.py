@@ -58,19 +58,42 @@ def wiremock(java: str, answer: bytes, workdir) -> Server:
     (root / "mappings").mkdir(parents=True)
     (root / "__files").mkdir()
     (root / "__files/catalog.json").write_bytes(answer)
-    stub = {"request": {"method": "GET", "url": PATH},
-            "response": {"status": 200, "bodyFileName": "catalog.json", "headers": {"Content-Type": "application/json"}}}  # fmt: skip
+    stub = {
+        "request": {"method": "GET", "url": PATH},
+        "response": {
+            "status": 200,
+            "bodyFileName": "catalog.json",
+            "headers": {"Content-Type": "application/json"},
+        },
+    }
     (root / "mappings/catalog.json").write_text(json.dumps(stub))
     port = free_port()
-    argv = [java, "-jar", str(JAR), "--port", str(port), "--bind-address", LOOPBACK, "--root-dir", str(root),
-            "--disable-banner", "--disable-request-logging", "--no-request-journal", "--use-chunked-encoding", "never"]  # fmt: skip
+    argv = [
+        java,
+        "-jar",
+        str(JAR),
+        "--port",
+        str(port),
+        "--bind-address",
+        LOOPBACK,
+        "--root-dir",
+        str(root),
+        "--disable-banner",
+        "--disable-request-logging",
+        "--no-request-journal",
+        "--use-chunked-encoding",
+        "never",
+    ]
     return Server("wiremock", argv, port, workdir / "wiremock.log")
 
 
 def prism(node: str, answer: bytes, workdir) -> Server:
     example = {"content": {"application/json": {"example": json.loads(answer)}}, "description": "catalog"}
-    document = {"openapi": "3.0.3", "info": {"title": "catalog", "version": "1"},
-                "paths": {PATH: {"get": {"responses": {"200": example}}}}}  # fmt: skip
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "catalog", "version": "1"},
+        "paths": {PATH: {"get": {"responses": {"200": example}}}},
+    }
     (workdir / "openapi.json").write_text(json.dumps(document))
     port = free_port()
     argv = [

@@ -42,9 +42,18 @@ async def measure(args, workdir) -> dict:
         rounds = merge([{**found, "server_cpu_s": mock.cpu_seconds() - cpu}])
     passed = rounds["rps"] >= TARGET and not rounds["errors"]
     text = figure(rounds, "rounds/s")
-    return {"measure": "rounds", "results": rounds, "rows": [
-        row("sandbox rounds, bet + win webhooks to the reference wallet", text, f">= {TARGET:g} rounds/s", passed)
-    ]}  # fmt: skip
+    return {
+        "measure": "rounds",
+        "results": rounds,
+        "rows": [
+            row(
+                "sandbox rounds, bet + win webhooks to the reference wallet",
+                text,
+                f">= {TARGET:g} rounds/s",
+                passed,
+            )
+        ],
+    }
 
 
 if __name__ == "__main__":
