@@ -270,10 +270,12 @@ async def alternate(targets: dict[str, Server], path: str, args, method="GET", b
     if args.warmup > 0:
         for server in targets.values():
             await load(server, path, args, method, body, args.warmup)
+    # wrk runs for whole seconds: fewer slices rather than longer ones when the duration is short.
+    slices = args.slices if args.client != "wrk" else max(1, min(args.slices, int(args.duration)))
     samples: dict[str, list[dict]] = {name: [] for name in targets}
-    for index in range(args.slices):
+    for index in range(slices):
         for name in list(targets)[:: 1 if index % 2 == 0 else -1]:
-            sample = await load(targets[name], path, args, method, body, args.duration / args.slices)
+            sample = await load(targets[name], path, args, method, body, args.duration / slices)
             samples[name].append(sample)
     return {name: merge(found) for name, found in samples.items()}
 
