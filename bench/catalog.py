@@ -1,48 +1,36 @@
-"""Benchmark: signed GET /api/games/catalog on the mock, against a bare aiohttp app serving the same bytes.
+"""Signed GET /api/games/catalog on the mock against a bare aiohttp app serving the same bytes (the
+ceiling), both on the server core, in alternating slices of the same run; target: 0.60 of the ceiling."""
 
-The bare app is the ceiling: what aiohttp itself can do on one core for that response. The ratio says how
-much of it the mock's pipeline (signature check, routing, query validation, catalog search, JSON) keeps.
-Both servers run on the same single core and are measured in alternating slices; the load generator runs
-on another core and sends the same signed request to both (the bare app ignores the headers), so the
-client does the same work in both.
-"""
-
-from __future__ import annotations
-
-import argparse
+import contextlib
 import sys
 
-from common import build_parser, describe_load, load_report, load_spec, route_main
-from common import signed_headers as sign
+from common import alternate, figure, mock_and_ceiling, row, run
 
-NAME = "catalog"
-TARGET_RATIO = 0.60  # of the ceiling's req/s
 PATH = "/api/games/catalog"
-# peers.py measures this route beside other servers, with this benchmark's options: it takes them from here.
-__all__ = [
-    "PATH",
-    "build_parser",
-    "describe_load",
-    "load_report",
-    "load_spec",
-    "main",
-    "options",
-    "signed_headers",
-]
+TARGET = 0.60
 
 
-def signed_headers() -> dict[str, str]:
-    """Headers of one signed GET PATH, now (the make_headers of peers.py)."""
-    return sign("GET", PATH)
+async def route(args, workdir, name, method, path, body, target) -> dict:
+    """The mock's `method path` against its ceiling: the report of catalog.py and launch.py."""
+    with contextlib.ExitStack() as stack:
+        mock, ceiling, answer = await mock_and_ceiling(stack, workdir, method, path, body)
+        found = await alternate({"mock": mock, "ceiling": ceiling}, path, args, method, body)
+    ratio = round(found["mock"]["rps"] / found["ceiling"]["rps"], 3)
+    rows = [
+        row(f"ceiling: bare aiohttp, {method} {path} bytes", figure(found["ceiling"])),
+        row(
+            f"signed {method} {path}",
+            f"{figure(found['mock'])}, ratio {ratio:.3f}",
+            f"ratio >= {target:.2f}",
+            ratio >= target and not found["mock"]["errors"],
+        ),
+    ]
+    return {"measure": name, "response_bytes": len(answer), "results": found, "ratio": ratio, "rows": rows}
 
 
-def options() -> argparse.ArgumentParser:
-    return build_parser(__doc__.splitlines()[0])
-
-
-def main(argv: list[str] | None = None) -> int:
-    return route_main(NAME, options(), "GET", PATH, b"", argv, TARGET_RATIO)
+async def measure(args, workdir) -> dict:
+    return await route(args, workdir, "catalog", "GET", PATH, b"", TARGET)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(run("catalog", measure, sys.argv[1:]))

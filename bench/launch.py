@@ -1,39 +1,25 @@
-"""Benchmark: signed POST /api/game/launch (a SQLite write), against a bare aiohttp app answering its bytes.
+"""Signed POST /api/game/launch (a SQLite write) against a bare aiohttp app that reads the body and
+answers a launch's bytes (the ceiling), in alternating slices of the same run; target: 0.25 of it.
 
-Every request relaunches one session: the mock checks the signature, validates the body against its
-schema, reads the session, records the player's visit (and, in one transaction with it, updates the
-session when a field is new), then answers the game_url with a fresh launch token, made from the session
-(not stored). The ceiling reads the body and discards it, then answers the bytes of one of the mock's
-answers (every answer has a new token, of the same length). Both servers run on
-the same single core and are measured in alternating slices, the load generator on another core.
+Every request relaunches the same session: the same write path whatever the count, and a request that
+stays byte for byte the same for wrk. Every answer has a new launch token of the same length.
 """
 
-from __future__ import annotations
-
-import argparse
-import json
 import sys
 
-from common import build_parser, route_main
+from catalog import route
+from common import compact, run
 
-NAME = "launch"
-TARGET_RATIO = 0.25  # of the ceiling's req/s: a write through aiosqlite
 PATH = "/api/game/launch"
-# Always the same session: the first request creates it, every other one relaunches it (the same write
-# path, whatever the number of requests), and the request stays byte for byte the same for wrk.
-BODY = json.dumps(
-    {"session_id": "bench-launch", "player_id": "bench-player", "game_id": "lotterix", "currency": "USD"},
-    separators=(",", ":"),
-).encode()
+BODY = compact(
+    {"session_id": "bench-launch", "player_id": "bench-player", "game_id": "lotterix", "currency": "USD"}
+)
+TARGET = 0.25
 
 
-def options() -> argparse.ArgumentParser:
-    return build_parser(__doc__.splitlines()[0])
-
-
-def main(argv: list[str] | None = None) -> int:
-    return route_main(NAME, options(), "POST", PATH, BODY, argv, TARGET_RATIO)
+async def measure(args, workdir) -> dict:
+    return await route(args, workdir, "launch", "POST", PATH, BODY, TARGET)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(run("launch", measure, sys.argv[1:]))
