@@ -136,11 +136,12 @@ class Database:
                 await self._roll_back(conn)
                 raise
 
-    async def execute(self, sql: str, params: Params = ()) -> None:
+    async def execute(self, sql: str, params: Params = ()) -> int:
         """One write statement, its own transaction (SQLite commits a lone statement by itself), kept
-        out of any open transaction by the same lock."""
+        out of any open transaction by the same lock; returns the rows it changed."""
         async with self._lock:
-            await self._writing().execute(sql, params)
+            cur = await self._writing().execute(sql, params)
+            return cur.rowcount
 
     @staticmethod
     async def _roll_back(conn: Connection) -> None:
