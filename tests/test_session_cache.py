@@ -149,3 +149,17 @@ async def test_under_concurrent_launches_relaunches_bets_and_resets_every_entry_
             cached = platform.sessions.get(key(platform, sid))
             assert cached == await store.get_stored(platform.db, *key(platform, sid)), sid
     assert await count_rows(platform.db, "sessions") <= len(sids)
+
+
+async def test_in_memory_the_same_paths_hold(make_client):
+    """With --db :memory: reads share the writing connection: the cache, the last visits and the
+    wallet's conditional bookings work there too."""
+    mock = await make_client(db=":memory:")
+    await mock.ok("POST", "/api/game/launch", launch_body())
+    await asyncio.gather(*(mock.ok("POST", "/api/game/launch", launch_body()) for _ in range(5)))
+    rounds = await asyncio.gather(*(mock.ok("POST", "/api/sandbox/game/bet", BET) for _ in range(10)))
+    assert [r["round"]["status"] for r in rounds] == ["settled"] * 10
+    balance = await mock.ok("GET", "/api/sandbox/game/balance?session_id=sess-1")
+    assert balance["balance"] == 1000 - 10
+    await mock.ok("POST", "/api/sandbox/reset")
+    await mock.error("POST", "/api/sandbox/game/bet", BET, status=404, code="INVALID_SESSION")
