@@ -133,26 +133,11 @@ async def count_rows(db, table: str, where: str = "1", params: tuple = ()) -> in
 @asynccontextmanager
 async def statements(db) -> AsyncIterator[list[str]]:
     """Every SQL statement the database runs meanwhile, on both its connections, in the order each
-    connection ran them (SQLite's own trace, through aiosqlite's set_trace_callback).
-
-    A statement that fires a trigger is traced again for the trigger and for each statement in it, each
-    time with the statement's own text (sqlite3 reports the statement, not the trigger's part): those
-    repeats, one right after the other on one connection, are left out."""
+    connection ran them (SQLite's own trace, through aiosqlite's set_trace_callback)."""
     seen: list[str] = []
     connections = [c for c in (db.writer, db.reader) if c is not None]
-
-    def tracer():
-        last: list[str] = [""]
-
-        def trace(statement: str) -> None:
-            if statement != last[0]:
-                seen.append(statement)
-            last[0] = statement
-
-        return trace
-
     for conn in connections:
-        await conn.set_trace_callback(tracer())
+        await conn.set_trace_callback(seen.append)
     try:
         yield seen
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from decimal import Decimal
@@ -190,60 +189,3 @@ async def test_test_players_come_from_the_setting(make_client):
     assert (await w.ok(w.body("balance", player_id="bob", currency="USD")))["balance"] == 50
     await w.refused(w.body("balance", player_id="alice", currency="USD"), "PLAYER_NOT_FOUND")
     await w.refused(w.body("balance", player_id="cert-player"), "PLAYER_NOT_FOUND")
-
-
-# A bet or a win is one read and one conditional INSERT, which books only if what was read still holds:
-# calls of one player at once must each be booked once, from the balance the one before left.
-
-
-async def test_concurrent_bets_of_one_player_are_each_booked_once_from_the_balance_before(client):
-    w = await wallet(client)
-    bets = [w.body("bet", amount=3) for _ in range(30)]
-    answers = await asyncio.gather(*(w.ok(b) for b in bets + bets))  # each sent twice at once
-    first, again = answers[:30], answers[30:]
-    assert [a["transaction_id"] for a in first] == [a["transaction_id"] for a in again]
-    assert len({a["transaction_id"] for a in first}) == 30
-    assert (await w.ok(w.body("balance")))["balance"] == 1000 - 30 * 3
-    platform = client.client.app[PLATFORM]
-    rows = await platform.db.fetchall("SELECT booked, balance FROM wallet_transactions ORDER BY rowid")
-    # The running balance: each booking starts from the one before it.
-    running = Decimal(1000)
-    for row in rows:
-        running += Decimal(row["booked"])
-        assert Decimal(row["balance"]) == running
-    assert len(rows) == 30
-
-
-async def test_concurrent_bets_never_overdraw_the_balance(client):
-    w = await wallet(client)
-    outcomes = await asyncio.gather(*(w.call(w.body("bet", amount=50)) for _ in range(30)))
-    booked = [a for status, a in outcomes if a["success"]]
-    refused = [a["error"]["code"] for status, a in outcomes if not a["success"]]
-    assert len(booked) == 20 and refused == ["INSUFFICIENT_BALANCE"] * 10
-    assert (await w.ok(w.body("balance")))["balance"] == 0
-
-
-async def test_a_bet_its_rollback_and_its_win_at_once_keep_the_ledger_exact(client):
-    w = await wallet(client)
-    platform = client.client.app[PLATFORM]
-    balance = 1000
-    for _ in range(10):
-        bet = w.body("bet", amount=5)
-        rollback = w.body(
-            "rollback", transaction_id=bet["transaction_id"], amount=5, round_id=bet["round_id"]
-        )
-        win = w.body("win", amount=9, round_id=bet["round_id"])
-        *_, (_, won) = await asyncio.gather(w.call(bet), w.call(rollback), w.call(win))
-        # Whatever the order, the bet is not kept (booked and reverted, or refused after its rollback),
-        # and the win moves the balance exactly when it was answered as booked.
-        balance += 9 if won["success"] else 0
-        assert (await w.ok(w.body("balance")))["balance"] == balance
-        kept = await platform.db.fetchone(
-            "SELECT COUNT(*) FROM wallet_transactions WHERE action_type = 'bet' AND transaction_id = ? "
-            "AND NOT reverted",
-            (bet["transaction_id"],),
-        )
-        assert kept[0] == 0
-    account = await platform.db.fetchone("SELECT balance FROM wallet_accounts")
-    total = await platform.db.fetchall("SELECT booked FROM wallet_transactions")
-    assert Decimal(account["balance"]) == 1000 + sum(Decimal(r["booked"]) for r in total) == balance

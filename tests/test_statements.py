@@ -49,11 +49,10 @@ async def test_a_round_makes_few_statements(client, platform):
     # round before (21 of them the platform's, in 5 transactions and a read), then 28 (16, with the
     # session read).
     assert [len(t) for t in platform_side] == [2, 4, 3]
-    # The reference wallet, per call: one read (the balance, whether the call was booked already, what
-    # the booking depends on) and the booking, one INSERT that moves the balance too (no transaction).
-    # 14 statements before (2 transactions of 5), then 12 (2 of 4).
-    assert [t[0].split()[0] for t in wallet_side] == ["SELECT", "INSERT", "SELECT", "INSERT"]
-    assert len([s for s in seen if DISPATCHER_POLL not in s]) == 19  # BEGIN IMMEDIATE and COMMIT included
+    # The reference wallet, per call: its account and whether the call was booked already, the
+    # booking's own check, the booking and the new balance.
+    assert [len(t) for t in wallet_side] == [4, 4]
+    assert len([s for s in seen if DISPATCHER_POLL not in s]) == 27  # BEGIN IMMEDIATE and COMMIT included
 
 
 async def test_a_relaunch_that_changes_nothing_makes_one_statement(client, platform):

@@ -136,12 +136,11 @@ class Database:
                 await self._roll_back(conn)
                 raise
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
+    async def execute(self, sql: str, params: Params = ()) -> None:
         """One write statement, its own transaction (SQLite commits a lone statement by itself), kept
-        out of any open transaction by the same lock; returns the rows it changed."""
+        out of any open transaction by the same lock."""
         async with self._lock:
-            cur = await self._writing().execute(sql, params)
-            return cur.rowcount
+            await self._writing().execute(sql, params)
 
     @staticmethod
     async def _roll_back(conn: Connection) -> None:

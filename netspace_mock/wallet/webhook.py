@@ -13,8 +13,7 @@ A player exists here once the platform has launched a session for them in that c
 players of the `wallet_test_players` setting (`cert-player` in USD by default) exist from the start: they
 are what an operator creates in its own player database to be certified, so `netspace-mock certify` against
 this wallet passes on the first run. In a real operator, your own player database decides. Each account
-opens with `wallet_initial_balance`. Every change is atomic: a bet or a win is one statement, a refund
-or a rollback one transaction.
+opens with `wallet_initial_balance`. Every change happens in one database transaction.
 """
 
 from __future__ import annotations
@@ -50,7 +49,8 @@ async def handle(request: web.Request) -> web.Response:
     try:
         operator_id = _authenticate(platform, request, raw)
         call = _parse(raw)
-        answer = await _book(platform, operator_id, call)
+        async with platform.db.transaction() as conn:
+            answer = await _book(platform, conn, operator_id, call)
     except Refusal as refusal:
         return json_response(
             {"success": False, "error": {"code": refusal.code, "message": refusal.message}},
@@ -86,105 +86,46 @@ def _parse(raw: bytes) -> dict[str, Any]:
     return call
 
 
-# ---- balance, bet and win: one read, then the booking as one statement -------------------------------
-#
-# The read gives the account's balance, whether this (action_type, transaction_id) was booked already and
-# what the booking depends on (a bet: whether its rollback came first; a win: whether its round's bet was
-# reverted). The booking is one INSERT of the wallet transaction, with the balance it leaves; a trigger
-# moves the account to that balance in the same statement (migration 0013). The INSERT books only if
-# what was read still holds (the balance unchanged, the bet not reverted, no rollback, not booked): else
-# nothing is written and the call is read and decided again. So each booking is atomic and exact without
-# holding the database's write lock across a read.
+async def _book(platform: Platform, conn: Connection, operator_id: int, call: dict[str, Any]) -> dict:
+    player, currency, action = call["player_id"], call["currency"], call["action_type"]
+    txn = call.get("transaction_id")
+    balance, done = await _account(platform, conn, operator_id, player, currency, action, txn)
+    if action == "balance":
+        return {"balance": balance}
+    # Idempotency: the same (action_type, transaction_id) again answers as the first time did.
+    if done is not None:
+        return {"balance": balance, "transaction_id": done}
 
-_STATE = (
-    "SELECT a.balance, (SELECT wallet_txn_id FROM wallet_transactions WHERE operator_id = :operator_id "
-    "AND action_type = :action AND transaction_id = :txn) AS done, {depends} AS depends "
-    "FROM wallet_accounts a WHERE a.operator_id = :operator_id AND a.player_id = :player "
-    "AND a.currency = :currency"
-)
-_ROLLED_BACK = (
-    "EXISTS(SELECT 1 FROM wallet_transactions WHERE operator_id = :operator_id "
-    "AND action_type = 'rollback' AND transaction_id = :txn)"
-)
-_BET_REVERTED = (
-    "EXISTS(SELECT 1 FROM wallet_transactions WHERE operator_id = :operator_id AND action_type = 'bet' "
-    "AND round_id = :round_id AND reverted)"
-)
-STATE = {
-    "balance": _STATE.format(depends="NULL"),
-    "bet": _STATE.format(depends=_ROLLED_BACK),
-    "win": _STATE.format(depends=_BET_REVERTED),
-    # refund and rollback read what they revert in their transaction (_revert)
-    "refund": _STATE.format(depends="NULL"),
-    "rollback": _STATE.format(depends="NULL"),
-}
-_BOOK = (
-    "INSERT INTO wallet_transactions(operator_id, action_type, transaction_id, wallet_txn_id, player_id, "
-    "currency, round_id, amount, booked, is_free_bet, created_at, balance) "
-    "SELECT :operator_id, :action, :txn, :wallet_txn, :player, :currency, :round_id, :amount, :booked, "
-    ":is_free_bet, :created_at, :after "
-    "WHERE (SELECT balance FROM wallet_accounts WHERE operator_id = :operator_id AND player_id = :player "
-    "AND currency = :currency) = :before{holds} ON CONFLICT DO NOTHING"
-)
-BOOK = {
-    "bet": _BOOK.format(holds=f" AND NOT {_ROLLED_BACK}"),
-    "win": _BOOK.format(holds=f" AND NOT {_BET_REVERTED}"),
-    "refund": _BOOK.format(holds=""),
-    "rollback": _BOOK.format(holds=""),
-}
+    amount = money.quantize(call["amount"], currency)
+    booked = await BOOKINGS[action](conn, operator_id, call, amount, balance)
+    wallet_txn = platform.ids.make("wtx_", 24)
+    await conn.execute(
+        "INSERT INTO wallet_transactions(operator_id, action_type, transaction_id, wallet_txn_id, player_id, currency, "
+        "round_id, amount, booked, is_free_bet, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            operator_id,
+            action,
+            txn,
+            wallet_txn,
+            player,
+            currency,
+            call.get("round_id"),
+            str(amount),
+            str(booked),
+            int(bool(call.get("is_free_bet"))),
+            iso(platform.clock.operator_now(operator_id)),
+        ),
+    )
+    balance += booked
+    await conn.execute(
+        "UPDATE wallet_accounts SET balance = ? WHERE operator_id = ? AND player_id = ? AND currency = ?",
+        (str(balance), operator_id, player, currency),
+    )
+    return {"balance": balance, "transaction_id": wallet_txn}
 
 
-async def _book(platform: Platform, operator_id: int, call: dict[str, Any]) -> dict:
-    action = call["action_type"]
-    params = {
-        "operator_id": operator_id,
-        "action": action,
-        "txn": call.get("transaction_id"),
-        "player": call["player_id"],
-        "currency": call["currency"],
-        "round_id": call.get("round_id"),
-    }
-    if action in ("refund", "rollback"):
-        async with platform.db.transaction() as conn:
-            return await _revert(platform, conn, call, params)
-    while True:
-        state = await platform.db.fetchone(STATE[action], params)
-        if state is None:
-            await _open_account(platform, operator_id, call["player_id"], call["currency"])
-            continue
-        balance, done = Decimal(state["balance"]), state["done"]
-        if action == "balance":
-            return {"balance": balance}
-        # Idempotency: the same (action_type, transaction_id) again answers as the first time did.
-        if done is not None:
-            return {"balance": balance, "transaction_id": done}
-        amount = money.quantize(call["amount"], call["currency"])
-        booked = (_bet if action == "bet" else _win)(call, amount, balance, state["depends"])
-        booking = _booking(platform, call, params, amount, state["balance"], booked)
-        if await platform.db.execute(BOOK[action], booking):
-            return {"balance": balance + booked, "transaction_id": booking["wallet_txn"]}
-        # Something it depends on changed since it was read (another call of this player was booked
-        # meanwhile, or this one, or its rollback): read and decide again.
-
-
-def _booking(
-    platform: Platform, call: dict, params: dict, amount: Decimal, before: str, booked: Decimal
-) -> dict[str, Any]:
-    """The INSERT's values: the transaction, and the balance it was decided on (as read) and leaves."""
-    return {
-        **params,
-        "wallet_txn": platform.ids.make("wtx_", 24),
-        "amount": str(amount),
-        "booked": str(booked),
-        "is_free_bet": int(bool(call.get("is_free_bet"))),
-        "created_at": iso(platform.clock.operator_now(params["operator_id"])),
-        "before": before,
-        "after": str(Decimal(before) + booked),
-    }
-
-
-def _bet(call: dict, amount: Decimal, balance: Decimal, rolled_back: int) -> Decimal:
-    if rolled_back:
+async def _bet(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
+    if await _find(conn, operator_id, "rollback", call["transaction_id"]) is not None:
         # The rollback arrived first: this bet was already cancelled and must not be booked now.
         raise Refusal(
             "DUPLICATE_TRANSACTION", f"transaction {call['transaction_id']} was already rolled back"
@@ -196,34 +137,20 @@ def _bet(call: dict, amount: Decimal, balance: Decimal, rolled_back: int) -> Dec
     return -amount
 
 
-def _win(call: dict, amount: Decimal, balance: Decimal, bet_reverted: int) -> Decimal:
-    if bet_reverted:
+async def _win(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
+    bet = await _one(
+        conn,
+        "SELECT reverted FROM wallet_transactions WHERE operator_id = ? AND action_type = 'bet' "
+        "AND round_id = ?",
+        (operator_id, call["round_id"]),
+    )
+    if bet is not None and bet["reverted"]:
         raise Refusal("INVALID_SESSION", f"round {call['round_id']} was rolled back; its win cannot be paid")
     return amount  # from_free_bet wins are credited like any other
 
 
-# ---- refund and rollback: what they revert, in one transaction --------------------------------------
-
-
-async def _revert(platform: Platform, conn: Connection, call: dict[str, Any], params: dict) -> dict:
-    state = await one(conn, STATE[call["action_type"]], params)
-    if state is None:
-        await _open_account(platform, params["operator_id"], call["player_id"], call["currency"], conn)
-        state = await one(conn, STATE[call["action_type"]], params)
-    balance, done = Decimal(state["balance"]), state["done"]
-    if done is not None:
-        return {"balance": balance, "transaction_id": done}
-    amount = money.quantize(call["amount"], call["currency"])
-    revert = _refund if call["action_type"] == "refund" else _rollback
-    booked = await revert(conn, params["operator_id"], call, amount)
-    booking = _booking(platform, call, params, amount, state["balance"], booked)
-    cur = await conn.execute(BOOK[call["action_type"]], booking)
-    assert cur.rowcount == 1, "a booking in its transaction found the account changed"
-    return {"balance": balance + booked, "transaction_id": booking["wallet_txn"]}
-
-
-async def _refund(conn: Connection, operator_id: int, call: dict, amount: Decimal) -> Decimal:
-    bet = await one(
+async def _refund(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
+    bet = await _one(
         conn,
         "SELECT transaction_id, amount, booked, reverted FROM wallet_transactions "
         "WHERE operator_id = ? AND action_type = 'bet' AND round_id = ?",
@@ -235,9 +162,9 @@ async def _refund(conn: Connection, operator_id: int, call: dict, amount: Decima
     return min(amount, -Decimal(bet["booked"]))
 
 
-async def _rollback(conn: Connection, operator_id: int, call: dict, amount: Decimal) -> Decimal:
+async def _rollback(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
     # transaction_id names the transaction being reverted, whatever its action.
-    original = await one(
+    original = await _one(
         conn,
         "SELECT action_type, booked, reverted FROM wallet_transactions WHERE operator_id = ? "
         "AND transaction_id = ? AND action_type != 'rollback'",
@@ -249,7 +176,53 @@ async def _rollback(conn: Connection, operator_id: int, call: dict, amount: Deci
     return -Decimal(original["booked"])
 
 
-async def _mark_reverted(conn: Connection, operator_id: int, action: str, txn: str) -> None:
+BOOKINGS = {"bet": _bet, "win": _win, "refund": _refund, "rollback": _rollback}
+
+
+async def _account(
+    platform: Platform, conn, operator_id: int, player: str, currency: str, action: str, txn: str | None
+) -> tuple[Decimal, str | None]:
+    """The player's balance in this currency (the account opens on the player's first call in it) and,
+    when this (action_type, transaction_id) was booked already, the wallet transaction it was booked as."""
+    row = await _one(
+        conn,
+        "SELECT a.balance, t.wallet_txn_id FROM wallet_accounts a LEFT JOIN wallet_transactions t "
+        "ON t.operator_id = a.operator_id AND t.action_type = ? AND t.transaction_id = ? "
+        "WHERE a.operator_id = ? AND a.player_id = ? AND a.currency = ?",
+        (action, txn, operator_id, player, currency),
+    )
+    if row is not None:
+        return Decimal(row["balance"]), row["wallet_txn_id"]
+    known = await _one(
+        conn,
+        "SELECT EXISTS(SELECT 1 FROM players WHERE operator_id = ? AND player_id = ?) AS player, "
+        "EXISTS(SELECT 1 FROM player_currencies WHERE operator_id = ? AND player_id = ? "
+        "AND currency = ?) AS account",
+        (operator_id, player, operator_id, player, currency),
+    )
+    test_player = (player, currency) in settings.test_players(platform.settings.wallet_test_players)
+    if not known["player"] and not test_player:
+        raise Refusal("PLAYER_NOT_FOUND", f"player {player!r} does not exist")
+    if not known["account"] and not test_player:
+        raise Refusal("PLAYER_NOT_FOUND", f"player {player!r} has no {currency} account")
+    balance = money.quantize(platform.settings.wallet_initial_balance, currency)
+    await conn.execute(
+        "INSERT INTO wallet_accounts(operator_id, player_id, currency, balance) VALUES (?,?,?,?)",
+        (operator_id, player, currency, str(balance)),
+    )
+    done = await _find(conn, operator_id, action, txn) if txn is not None else None
+    return balance, done["wallet_txn_id"] if done is not None else None
+
+
+async def _find(conn, operator_id: int, action: str, txn: str):
+    return await _one(
+        conn,
+        "SELECT * FROM wallet_transactions WHERE operator_id = ? AND action_type = ? AND transaction_id = ?",
+        (operator_id, action, txn),
+    )
+
+
+async def _mark_reverted(conn, operator_id: int, action: str, txn: str) -> None:
     await conn.execute(
         "UPDATE wallet_transactions SET reverted = 1 WHERE operator_id = ? AND action_type = ? "
         "AND transaction_id = ?",
@@ -257,34 +230,5 @@ async def _mark_reverted(conn: Connection, operator_id: int, action: str, txn: s
     )
 
 
-# ---- accounts ---------------------------------------------------------------------------------------
-
-
-async def _open_account(
-    platform: Platform, operator_id: int, player: str, currency: str, conn: Connection | None = None
-) -> None:
-    """Open the player's account in this currency on their first call in it, with the initial balance;
-    refused when the platform never launched a session for them in that currency (nor is it a test
-    player). In `conn`'s transaction when given, else as one statement of its own."""
-    sql = (
-        "SELECT EXISTS(SELECT 1 FROM players WHERE operator_id = ? AND player_id = ?) AS player, "
-        "EXISTS(SELECT 1 FROM player_currencies WHERE operator_id = ? AND player_id = ? "
-        "AND currency = ?) AS account"
-    )
-    args = (operator_id, player, operator_id, player, currency)
-    known = await (one(conn, sql, args) if conn is not None else platform.db.fetchone(sql, args))
-    test_player = (player, currency) in settings.test_players(platform.settings.wallet_test_players)
-    if not known["player"] and not test_player:
-        raise Refusal("PLAYER_NOT_FOUND", f"player {player!r} does not exist")
-    if not known["account"] and not test_player:
-        raise Refusal("PLAYER_NOT_FOUND", f"player {player!r} has no {currency} account")
-    balance = money.quantize(platform.settings.wallet_initial_balance, currency)
-    opening = (
-        "INSERT INTO wallet_accounts(operator_id, player_id, currency, balance) VALUES (?,?,?,?) "
-        "ON CONFLICT DO NOTHING"
-    )
-    values = (operator_id, player, currency, str(balance))
-    if conn is not None:
-        await conn.execute(opening, values)
-    else:
-        await platform.db.execute(opening, values)
+async def _one(conn: Connection, sql: str, params: tuple):
+    return await one(conn, sql, params)
