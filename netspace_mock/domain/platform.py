@@ -14,7 +14,6 @@ from netspace_mock.domain.session_cache import SessionCache
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.store import Database
-from netspace_mock.store.visits import Visits
 from netspace_mock.webhooks.client import WebhookClient
 
 
@@ -31,10 +30,6 @@ class Platform:
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     sessions: SessionCache = field(default_factory=SessionCache)  # as committed (domain.session_cache)
     wake_dispatcher: Callable[[], None] = lambda: None
-    visits: Visits = field(init=False)  # the players' last visits, written together (store.visits)
-
-    def __post_init__(self) -> None:
-        self.visits = Visits(self.db)
 
     def now_iso(self) -> str:
         return iso(self.clock.now())

@@ -97,8 +97,8 @@ async def _create_or_relaunch(
 
     A stored session that is not `compatible` with the request is returned untouched and nothing is
     written. A launch is the platform's busiest write, so it writes only what changes: a relaunch that
-    changes nothing writes the player's last visit alone (with the others under way: store.visits), one
-    that opens another game, language, return_url or client_ip updates the session too."""
+    changes nothing writes the player's last visit alone (one statement), one that opens another game,
+    language, return_url or client_ip updates the session too."""
     key = (session.operator_id, session.session_id)
     while True:
         found = await _stored(platform, key)
@@ -124,7 +124,7 @@ async def _create_or_relaunch(
             return stored_at, changed, True
         # A sandbox reset deleted the session meanwhile: the launch creates it anew.
     if stored.kind != "demo":
-        await platform.visits.seen(stored.operator_id, stored.player_id, seen_at)
+        await store.seen(platform.db, stored.operator_id, stored.player_id, seen_at)
     return stored_at, stored, True
 
 
@@ -140,7 +140,7 @@ async def _stored(platform: Platform, key: tuple[int, str]) -> tuple[int, Sessio
 
 
 async def _write(
-    platform: Platform, key: tuple[int, str], entry: tuple[int, Session], write: Awaitable[bool]
+    platform: Platform, key: tuple[int, str], entry: tuple[int, Session], write: Awaitable[bool | None]
 ) -> bool:
     """Await a write of one session and keep the session as committed; False when `write` wrote nothing.
     Nothing is awaited between the write's COMMIT and the cache's update (domain.session_cache)."""
@@ -149,7 +149,7 @@ async def _write(
     except BaseException:
         platform.sessions.forget(key)  # it may have committed (a COMMIT cancelled on its way)
         raise
-    if not written:
+    if written is False:
         return False
     platform.sessions.replace(key, entry)
     return True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import NamedTuple
 
-from netspace_mock.store import visits
 from netspace_mock.store.db import Connection, Database, one
 
 
@@ -37,8 +36,11 @@ SELECT_ROW = f"SELECT rowid, {COLUMNS} FROM sessions WHERE operator_id = ? AND s
 SELECT_BY_ROWID = f"SELECT {COLUMNS} FROM sessions WHERE rowid = ?"
 
 
-# The player's first and last visit (a relaunch that changes nothing writes it through store.visits).
-SEEN_PLAYER = visits.statement(1)
+# The player's first and last visit; MAX, as two launches of one player may commit in either order.
+SEEN_PLAYER = (
+    "INSERT INTO players(operator_id, player_id, first_seen_at, last_seen_at) VALUES (?,?,?,?) "
+    "ON CONFLICT DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at)"
+)
 
 
 def _session(row) -> Session:
@@ -123,6 +125,11 @@ async def relaunch(db: Database, stored: Session, changed: Session, seen_at: str
         if stored.kind != "demo":
             await conn.execute(SEEN_PLAYER, (stored.operator_id, stored.player_id, seen_at, seen_at))
     return True
+
+
+async def seen(db: Database, operator_id: int, player_id: str, seen_at: str) -> None:
+    """The player's last visit, for a relaunch that changes nothing else: one statement."""
+    await db.execute(SEEN_PLAYER, (operator_id, player_id, seen_at, seen_at))
 
 
 async def demo_balance(conn: Connection, operator_id: int, session_id: str) -> Decimal:
