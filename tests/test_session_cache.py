@@ -152,8 +152,8 @@ async def test_under_concurrent_launches_relaunches_bets_and_resets_every_entry_
 
 
 async def test_in_memory_the_same_paths_hold(make_client):
-    """With --db :memory: reads share the writing connection: the cache, the last visits and the
-    wallet's conditional bookings work there too."""
+    """With --db :memory: reads share the writing connection: the session cache and the wallet's
+    bookings work there too."""
     mock = await make_client(db=":memory:")
     await mock.ok("POST", "/api/game/launch", launch_body())
     await asyncio.gather(*(mock.ok("POST", "/api/game/launch", launch_body()) for _ in range(5)))
