@@ -1,4 +1,5 @@
-"""A bounded least-recently-used map: the caches of answers and parsed queries, each with its own bound."""
+"""A bounded least-recently-used map: the caches of answers, parsed queries and sessions, each with its own
+bound."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ class LRU(Generic[K, V]):
         if len(self._items) > self.capacity:
             self._items.popitem(last=False)
         return value
+
+    def pop(self, key: K) -> V | None:
+        return self._items.pop(key, None)
+
+    def clear(self) -> None:
+        self._items.clear()
 
     def __len__(self) -> int:
         return len(self._items)

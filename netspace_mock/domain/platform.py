@@ -1,5 +1,5 @@
-"""The Platform: what every domain operation needs (database, clock, ids, catalog, settings, launch tokens)
-in one place."""
+"""The Platform: what every domain operation needs (database, clock, ids, catalog, settings, launch tokens,
+the sessions as committed) in one place."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from netspace_mock.domain.catalog import Catalog
 from netspace_mock.domain.launch_tokens import LaunchTokens
 from netspace_mock.domain.locks import KeyedLocks
 from netspace_mock.domain.operators import OperatorDirectory
+from netspace_mock.domain.session_cache import SessionCache
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.store import Database
@@ -27,6 +28,7 @@ class Platform:
     tokens: LaunchTokens
     webhooks: WebhookClient | None = None
     locks: KeyedLocks = field(default_factory=KeyedLocks)
+    sessions: SessionCache = field(default_factory=SessionCache)  # as committed (domain.session_cache)
     wake_dispatcher: Callable[[], None] = lambda: None
 
     def now_iso(self) -> str:

@@ -71,7 +71,11 @@ async def stats(platform: Platform, operator: Operator) -> dict[str, Any]:
 
 
 async def reset(platform: Platform, operator: Operator) -> dict[str, Any]:
-    return {"reset": await store.reset(platform.db, operator.id)}
+    try:
+        deleted = await store.reset(platform.db, operator.id)
+    finally:
+        platform.sessions.clear()  # in the step of the COMMIT, or after a failure (domain.session_cache)
+    return {"reset": deleted}
 
 
 def _page(query: dict[str, Any]) -> tuple[int, int, int]:

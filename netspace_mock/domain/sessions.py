@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -76,8 +77,8 @@ async def launch(platform: Platform, operator: Operator, body: dict[str, Any], k
             kind,
         ) and (stored.expires_at > now)
 
-    stored, rowid, existed = await store.create_or_relaunch(
-        platform.db, wanted, platform.ids.order(), iso(now), compatible
+    rowid, stored, existed = await _create_or_relaunch(
+        platform, wanted, platform.ids.order(), iso(now), compatible
     )
     if existed and not compatible(stored):
         raise InvalidSession(_conflict(stored, wanted, now), details={"session_id": stored.session_id})
@@ -86,6 +87,72 @@ async def launch(platform: Platform, operator: Operator, body: dict[str, Any], k
         "session_id": stored.session_id,
         "expires_at": iso(stored.expires_at),
     }
+
+
+async def _create_or_relaunch(
+    platform: Platform, session: Session, rowid: int, seen_at: str, compatible: Callable[[Session], bool]
+) -> tuple[int, Session, bool]:
+    """Create the session at `rowid`, or relaunch the stored one: its rowid, the session as stored and
+    whether it existed already.
+
+    A stored session that is not `compatible` with the request is returned untouched and nothing is
+    written. A launch is the platform's busiest write, so it writes only what changes: a relaunch that
+    changes nothing writes the player's last visit alone (one statement), one that opens another game,
+    language, return_url or client_ip updates the session too."""
+    key = (session.operator_id, session.session_id)
+    while True:
+        found = await _stored(platform, key)
+        if found is None:
+            new = (rowid, session)
+            if await _write(platform, key, new, store.create(platform.db, session, rowid, seen_at)):
+                return rowid, session, False
+            continue  # a concurrent launch created it first
+        stored_at, stored = found
+        if not compatible(stored):
+            return stored_at, stored, True
+        # A relaunch may open another game or language in the same session.
+        changed = stored._replace(
+            game_id=session.game_id,
+            language=session.language,
+            return_url=session.return_url or stored.return_url,
+            client_ip=session.client_ip or stored.client_ip,
+        )
+        if changed == stored:
+            break
+        new = (stored_at, changed)
+        if await _write(platform, key, new, store.relaunch(platform.db, stored, changed, seen_at)):
+            return stored_at, changed, True
+        # A sandbox reset deleted the session meanwhile: the launch creates it anew.
+    if stored.kind != "demo":
+        await store.seen(platform.db, stored.operator_id, stored.player_id, seen_at)
+    return stored_at, stored, True
+
+
+async def _stored(platform: Platform, key: tuple[int, str]) -> tuple[int, Session] | None:
+    """The session with its rowid, from the platform's cache or else the database (domain.session_cache)."""
+    found = platform.sessions.get(key)
+    if found is None:
+        epoch = platform.sessions.epoch
+        found = await store.get_stored(platform.db, *key)
+        if found is not None:
+            platform.sessions.fill(key, found, epoch)
+    return found
+
+
+async def _write(
+    platform: Platform, key: tuple[int, str], entry: tuple[int, Session], write: Awaitable[bool | None]
+) -> bool:
+    """Await a write of one session and keep the session as committed; False when `write` wrote nothing.
+    Nothing is awaited between the write's COMMIT and the cache's update (domain.session_cache)."""
+    try:
+        written = await write
+    except BaseException:
+        platform.sessions.forget(key)  # it may have committed (a COMMIT cancelled on its way)
+        raise
+    if written is False:
+        return False
+    platform.sessions.replace(key, entry)
+    return True
 
 
 def _conflict(stored: Session, wanted: Session, now: float) -> str:
@@ -120,9 +187,7 @@ async def launch_demo(platform: Platform, operator: Operator, body: dict[str, An
         created_at=now,
         expires_at=now + platform.settings.session_ttl,
     )
-    _, rowid, _ = await store.create_or_relaunch(
-        platform.db, session, platform.ids.order(), iso(now), lambda s: True
-    )
+    rowid, _, _ = await _create_or_relaunch(platform, session, platform.ids.order(), iso(now), lambda s: True)
     return {
         "game_url": game_url(platform, rowid, session),
         "session_id": session.session_id,
@@ -135,11 +200,12 @@ async def launch_demo(platform: Platform, operator: Operator, body: dict[str, An
 
 async def require_session(platform: Platform, operator: Operator, session_id: str) -> Session:
     """The live session, or INVALID_SESSION saying whether it is unknown or expired."""
-    session = await store.get(platform.db, operator.id, session_id)
-    if session is None:
+    found = await _stored(platform, (operator.id, session_id))
+    if found is None:
         raise InvalidSession(
             f"session {session_id!r} does not exist; launch it first with POST /api/game/launch"
         )
+    session = found[1]
     if session.expires_at <= platform.clock.operator_now(operator.id):
         raise InvalidSession(f"session {session_id!r} expired at {iso(session.expires_at)}")
     return session

@@ -10,12 +10,11 @@ from netspace_mock.store.db import Database
 
 
 async def save(db: Database, operator_id: int, run: dict[str, Any], started_at: float) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO certification_runs(operator_id, run_id, status, started_at, data) VALUES (?,?,?,?,?) "
-            "ON CONFLICT(operator_id, run_id) DO UPDATE SET status = excluded.status, data = excluded.data",
-            (operator_id, run["id"], run["status"], started_at, jsonio.dumps(run).decode()),
-        )
+    await db.execute(
+        "INSERT INTO certification_runs(operator_id, run_id, status, started_at, data) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(operator_id, run_id) DO UPDATE SET status = excluded.status, data = excluded.data",
+        (operator_id, run["id"], run["status"], started_at, jsonio.dumps(run).decode()),
+    )
 
 
 async def latest(db: Database, operator_id: int) -> dict[str, Any] | None:

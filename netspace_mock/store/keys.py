@@ -12,10 +12,9 @@ async def get_or_make(db: Database, name: str, make: Callable[[], bytes]) -> byt
     row = await db.fetchone("SELECT secret FROM platform_keys WHERE name = ?", (name,))
     if row is not None:
         return bytes(row[0])
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO platform_keys(name, secret) VALUES (?, ?) ON CONFLICT DO NOTHING", (name, make())
-        )
+    await db.execute(
+        "INSERT INTO platform_keys(name, secret) VALUES (?, ?) ON CONFLICT DO NOTHING", (name, make())
+    )
     row = await db.fetchone("SELECT secret FROM platform_keys WHERE name = ?", (name,))
     assert row is not None, "the key was just stored"
     return bytes(row[0])

@@ -26,12 +26,11 @@ async def upsert(
     db: Database, name: str, api_key: str, secret_key: str, webhook_url: str | None, now: str
 ) -> Operator:
     """Create the operator for this API key, or bring its secret and webhook up to date."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO operators(name, api_key, secret_key, webhook_url, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(api_key) DO UPDATE SET secret_key = excluded.secret_key, webhook_url = excluded.webhook_url",
-            (name, api_key, secret_key, webhook_url, now),
-        )
+    await db.execute(
+        "INSERT INTO operators(name, api_key, secret_key, webhook_url, created_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(api_key) DO UPDATE SET secret_key = excluded.secret_key, webhook_url = excluded.webhook_url",
+        (name, api_key, secret_key, webhook_url, now),
+    )
     found = await by_api_key(db, api_key)
     assert found is not None
     return found
@@ -49,27 +48,24 @@ async def all_operators(db: Database) -> list[Operator]:
 async def create(
     db: Database, name: str, api_key: str, secret_key: str, webhook_url: str | None, now: str
 ) -> Operator:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO operators(name, api_key, secret_key, webhook_url, created_at) VALUES (?, ?, ?, ?, ?)",
-            (name, api_key, secret_key, webhook_url, now),
-        )
+    await db.execute(
+        "INSERT INTO operators(name, api_key, secret_key, webhook_url, created_at) VALUES (?, ?, ?, ?, ?)",
+        (name, api_key, secret_key, webhook_url, now),
+    )
     found = await by_api_key(db, api_key)
     assert found is not None
     return found
 
 
 async def set_webhook(db: Database, operator_id: int, webhook_url: str | None) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("UPDATE operators SET webhook_url = ? WHERE id = ?", (webhook_url, operator_id))
+    await db.execute("UPDATE operators SET webhook_url = ? WHERE id = ?", (webhook_url, operator_id))
 
 
 async def request_activation(db: Database, operator_id: int, now: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE operators SET activation_requested_at = COALESCE(activation_requested_at, ?) WHERE id = ?",
-            (now, operator_id),
-        )
+    await db.execute(
+        "UPDATE operators SET activation_requested_at = COALESCE(activation_requested_at, ?) WHERE id = ?",
+        (now, operator_id),
+    )
 
 
 async def by_id(db: Database, operator_id: int) -> Operator | None:

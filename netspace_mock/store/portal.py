@@ -38,21 +38,18 @@ async def session(db: Database, token_hash: str) -> PortalSession | None:
 
 
 async def end_session(db: Database, token_hash: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM portal_sessions WHERE token_hash = ?", (token_hash,))
+    await db.execute("DELETE FROM portal_sessions WHERE token_hash = ?", (token_hash,))
 
 
 async def set_notice(db: Database, token_hash: str, notice: str | None) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("UPDATE portal_sessions SET notice = ? WHERE token_hash = ?", (notice, token_hash))
+    await db.execute("UPDATE portal_sessions SET notice = ? WHERE token_hash = ?", (notice, token_hash))
 
 
 async def create_reveal(db: Database, token_hash: str, operator_id: int, expires_at: float) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO portal_credential_reveals(token_hash, operator_id, expires_at) VALUES (?, ?, ?)",
-            (token_hash, operator_id, expires_at),
-        )
+    await db.execute(
+        "INSERT INTO portal_credential_reveals(token_hash, operator_id, expires_at) VALUES (?, ?, ?)",
+        (token_hash, operator_id, expires_at),
+    )
 
 
 async def take_reveal(db: Database, token_hash: str, now: float) -> int | None:

@@ -64,9 +64,8 @@ async def clocks(db: Database) -> dict[int, float]:
 
 
 async def set_clock(db: Database, operator_id: int, ahead_seconds: float) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO sandbox_clocks(operator_id, ahead_seconds) VALUES (?, ?) "
-            "ON CONFLICT(operator_id) DO UPDATE SET ahead_seconds = excluded.ahead_seconds",
-            (operator_id, ahead_seconds),
-        )
+    await db.execute(
+        "INSERT INTO sandbox_clocks(operator_id, ahead_seconds) VALUES (?, ?) "
+        "ON CONFLICT(operator_id) DO UPDATE SET ahead_seconds = excluded.ahead_seconds",
+        (operator_id, ahead_seconds),
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -52,8 +51,14 @@ def _session(row) -> Session:
 
 
 async def get(db: Database, operator_id: int, session_id: str) -> Session | None:
-    row = await db.fetchone(SELECT_ONE, (operator_id, session_id))
-    return _session(row) if row else None
+    found = await get_stored(db, operator_id, session_id)
+    return found[1] if found else None
+
+
+async def get_stored(db: Database, operator_id: int, session_id: str) -> tuple[int, Session] | None:
+    """The session with its rowid (what a launch token names)."""
+    row = await db.fetchone(SELECT_ROW, (operator_id, session_id))
+    return (row[0], _session(row[1:])) if row else None
 
 
 async def by_rowid(db: Database, rowid: int) -> Session | None:
@@ -62,58 +67,11 @@ async def by_rowid(db: Database, rowid: int) -> Session | None:
     return _session(row) if row else None
 
 
-async def create_or_relaunch(
-    db: Database, session: Session, rowid: int, seen_at: str, compatible: Callable[[Session], bool]
-) -> tuple[Session, int, bool]:
-    """Insert the session at `rowid` (an Ids.order, so that no rowid is ever given to two sessions), or
-    relaunch the stored one; record the player.
-
-    Returns the stored session, its rowid and whether it already existed. A stored session that is not
-    `compatible` with the request is returned untouched and nothing is written. A launch is the
-    platform's busiest write, so it writes only what changes: a relaunch that changes nothing writes the
-    player's last visit alone (one statement), one that opens another game, language, return_url or
-    client_ip updates the session too; the player's currency is recorded when the session is created
-    (the two are deleted together, by a sandbox reset). The launch token is not stored
-    (domain.launch_tokens).
-    """
-    key = (session.operator_id, session.session_id)
-    row = await db.fetchone(SELECT_ROW, key)
-    while row is None:
-        if await _create(db, session, rowid, seen_at):
-            return session, rowid, False
-        row = await db.fetchone(SELECT_ROW, key)  # a concurrent launch created it first
-    rowid, stored = row[0], _session(row[1:])
-    if not compatible(stored):
-        return stored, rowid, True
-    player = (stored.operator_id, stored.player_id, seen_at, seen_at)
-    # A relaunch may open another game or language in the same session.
-    changed = (
-        session.game_id,
-        session.language,
-        session.return_url or stored.return_url,
-        session.client_ip or stored.client_ip,
-    )
-    if changed != (stored.game_id, stored.language, stored.return_url, stored.client_ip):
-        async with db.transaction() as conn:
-            await conn.execute(
-                "UPDATE sessions SET game_id = ?, language = ?, return_url = ?, client_ip = ? "
-                "WHERE operator_id = ? AND session_id = ?",
-                (*changed, *key),
-            )
-            if stored.kind != "demo":
-                await conn.execute(SEEN_PLAYER, player)
-        game_id, language, return_url, client_ip = changed
-        stored = stored._replace(
-            game_id=game_id, language=language, return_url=return_url, client_ip=client_ip
-        )
-    elif stored.kind != "demo":
-        await db.execute(SEEN_PLAYER, player)
-    return stored, rowid, True
-
-
-async def _create(db: Database, session: Session, rowid: int, seen_at: str) -> bool:
-    """The new session with (a real one) its player and the player's currency, in one transaction;
-    False when a session with that id exists already."""
+async def create(db: Database, session: Session, rowid: int, seen_at: str) -> bool:
+    """Insert the session at `rowid` (an Ids.order, so that no rowid is ever given to two sessions) with
+    (a real one) its player and the player's currency, in one transaction; False when a session with that
+    id exists already. The player's currency is recorded only here: the two are deleted together, by a
+    sandbox reset. The launch token is not stored (domain.launch_tokens)."""
     async with db.transaction() as conn:
         cur = await conn.execute(
             f"INSERT INTO sessions(rowid, {COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
@@ -143,6 +101,35 @@ async def _create(db: Database, session: Session, rowid: int, seen_at: str) -> b
                 (*player, session.currency),
             )
     return True
+
+
+async def relaunch(db: Database, stored: Session, changed: Session, seen_at: str) -> bool:
+    """A relaunch that opens another game or language (or gives a return_url or client_ip): the session's
+    row and (a real session) the player's last visit, in one transaction. False, and nothing written,
+    when the session is gone (a sandbox reset deleted it meanwhile)."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE sessions SET game_id = ?, language = ?, return_url = ?, client_ip = ? "
+            "WHERE operator_id = ? AND session_id = ?",
+            (
+                changed.game_id,
+                changed.language,
+                changed.return_url,
+                changed.client_ip,
+                stored.operator_id,
+                stored.session_id,
+            ),
+        )
+        if cur.rowcount != 1:
+            return False
+        if stored.kind != "demo":
+            await conn.execute(SEEN_PLAYER, (stored.operator_id, stored.player_id, seen_at, seen_at))
+    return True
+
+
+async def seen(db: Database, operator_id: int, player_id: str, seen_at: str) -> None:
+    """The player's last visit, for a relaunch that changes nothing else: one statement."""
+    await db.execute(SEEN_PLAYER, (operator_id, player_id, seen_at, seen_at))
 
 
 async def demo_balance(conn: Connection, operator_id: int, session_id: str) -> Decimal:
