@@ -46,6 +46,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
     ids = ids or Ids(settings.seed)
 
     async def platform_context(app: web.Application) -> AsyncIterator[None]:
+        """The Platform, built complete: its database, catalog, operators, webhook client and dispatcher."""
         db = Database(settings.db)
         await db.open()
         ids.start(await db.next_boot())
@@ -60,39 +61,36 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
             token_key = await keys.get_or_make(
                 db, launch_tokens.NAME, lambda: ids.key(launch_tokens.NAME, launch_tokens.KEY_BYTES)
             )
-            app[PLATFORM] = Platform(
-                settings=settings,
-                db=db,
-                clock=clock,
-                ids=ids,
-                catalog=catalog,
-                operators=operators,
-                tokens=launch_tokens.LaunchTokens(token_key),
+            # Every call's URL and resolved addresses are checked against webhook_allowed_hosts.
+            policy = operators.targets.policy
+            connector = aiohttp.TCPConnector(
+                limit=256, limit_per_host=128, resolver=targets.GuardedResolver(policy)
             )
-            yield
+            async with aiohttp.ClientSession(
+                connector=connector, middlewares=(targets.client_middleware(policy),)
+            ) as session:
+                # The dispatcher advances rounds of the platform it wakes up for.
+                dispatcher = Dispatcher(db, clock, lambda op, rid: engine.advance(platform, op, rid))
+                platform = Platform(
+                    settings=settings,
+                    db=db,
+                    clock=clock,
+                    ids=ids,
+                    catalog=catalog,
+                    operators=operators,
+                    tokens=launch_tokens.LaunchTokens(token_key),
+                    webhooks=WebhookClient(
+                        session, clock, settings.webhook_timeout, settings.webhook_concurrency
+                    ),
+                    wake_dispatcher=dispatcher.wake,
+                )
+                app[PLATFORM], app[DISPATCHER] = platform, dispatcher
+                yield
         finally:
             await db.close()
 
-    async def webhook_context(app: web.Application) -> AsyncIterator[None]:
-        platform = app[PLATFORM]
-        # Every call's URL and resolved addresses are checked against webhook_allowed_hosts.
-        policy = platform.operators.targets.policy
-        connector = aiohttp.TCPConnector(
-            limit=256, limit_per_host=128, resolver=targets.GuardedResolver(policy)
-        )
-        async with aiohttp.ClientSession(
-            connector=connector, middlewares=(targets.client_middleware(policy),)
-        ) as session:
-            platform.webhooks = WebhookClient(
-                session, clock, settings.webhook_timeout, settings.webhook_concurrency
-            )
-            yield
-
     async def dispatcher_context(app: web.Application) -> AsyncIterator[None]:
-        platform = app[PLATFORM]
-        dispatcher = Dispatcher(platform.db, clock, lambda op, rid: engine.advance(platform, op, rid))
-        platform.wake_dispatcher = dispatcher.wake
-        app[DISPATCHER] = dispatcher
+        platform, dispatcher = app[PLATFORM], app[DISPATCHER]
         await recovery.recover(platform)
         # The first tick waits a moment, so the server accepts requests (the reference wallet lives on
         # this server); a call that still finds it closed is retried like any other transport error.
@@ -110,7 +108,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    app.cleanup_ctx.extend([platform_context, webhook_context, dispatcher_context, sweeper_context])
+    app.cleanup_ctx.extend([platform_context, dispatcher_context, sweeper_context])
     # The three HTTP sides, each unaware of the others: the API, the pages, the reference wallet.
     routes.setup(app)
     add(app, "GET", "/sdk/netspace-sdk.js", assets.sdk)

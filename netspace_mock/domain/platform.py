@@ -26,10 +26,10 @@ class Platform:
     catalog: Catalog
     operators: OperatorDirectory
     tokens: LaunchTokens
-    webhooks: WebhookClient | None = None
+    webhooks: WebhookClient
+    wake_dispatcher: Callable[[], None]
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     sessions: SessionCache = field(default_factory=SessionCache)  # as committed (domain.session_cache)
-    wake_dispatcher: Callable[[], None] = lambda: None
 
     def now_iso(self) -> str:
         return iso(self.clock.now())
