@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from netspace_mock.api.call import Call
-from netspace_mock.domain import certification
+from netspace_mock.domain import certification_runs
 
 
 async def tests(call: Call) -> dict[str, Any]:
-    return certification.tests()
+    return certification_runs.tests()
 
 
 async def run(call: Call) -> dict[str, Any]:
-    return await certification.run(call.platform, call.operator, call.body)
+    return await certification_runs.run(call.platform, call.operator, call.body)
 
 
 async def status(call: Call) -> dict[str, Any]:
-    return await certification.status(call.platform, call.operator)
+    return await certification_runs.status(call.platform, call.operator)
 
 
 async def run_detail(call: Call) -> dict[str, Any]:
-    return await certification.get_run(call.platform, call.operator, call.params["runId"])
+    return await certification_runs.get_run(call.platform, call.operator, call.params["runId"])

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from netspace_mock import jsonio, schemas
-from netspace_mock.domain import calls, certification, jackpots, reports, sandbox
+from netspace_mock.domain import calls, jackpots, reports, sandbox
+from netspace_mock.domain import certification_runs as certification
 from netspace_mock.domain.platform import Platform
 from netspace_mock.domain.rounds import recovery
 from netspace_mock.errors import InvalidRequest, InvalidState, NotFound

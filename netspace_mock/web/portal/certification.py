@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock.certification.registry import SUITE
-from netspace_mock.domain import certification as suite
+from netspace_mock.domain import certification_runs as suite
 from netspace_mock.domain import portal
 from netspace_mock.errors import NotFound
 from netspace_mock.web.portal import render

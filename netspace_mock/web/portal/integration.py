@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock.domain import calls, money, portal
-from netspace_mock.domain import certification as suite
+from netspace_mock.domain import certification_runs as suite
 from netspace_mock.errors import ApiError, InvalidRequest
 from netspace_mock.web.portal import certification, render
 from netspace_mock.web.portal.dashboard import steps_strip
