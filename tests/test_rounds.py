@@ -295,3 +295,24 @@ async def test_stats_and_reset(operator, wallet):
     platform = operator.client.app[PLATFORM]
     assert (await platform.db.fetchone("SELECT COUNT(*) FROM deliveries"))[0] == 0
     assert len(await platform.db.fetchall("SELECT * FROM games")) >= 30  # the catalog stays
+
+
+async def test_a_reset_while_a_bet_waits_for_its_answer_is_a_clear_409(operator, wallet):
+    """The reset deletes the round under the bet still on its way: the bet is answered INVALID_STATE,
+    not a 500, and nothing of the round is left behind, nor pending."""
+    await operator.ok("POST", "/api/game/launch", launch_body())
+    wallet.fail("bet", "until_released")
+    body = {"session_id": "sess-1", "amount": 1, "outcome": "win", "win_amount": 2}
+    bet = asyncio.create_task(operator.post("/api/sandbox/game/bet", body))
+    await wallet.received.wait()  # the bet is with the wallet, which answers once released
+    await operator.ok("POST", "/api/sandbox/reset")
+    wallet.release.set()
+    status, answer = await bet
+    assert status == 409 and answer["error"]["code"] == "INVALID_STATE"
+    assert "deleted while it ran (a sandbox reset" in answer["error"]["message"]
+    await operator.client.app[DISPATCHER].idle()
+    db = operator.client.app[PLATFORM].db
+    for table in ("rounds", "deliveries", "webhook_attempts", "sessions"):
+        assert (await db.fetchone(f"SELECT COUNT(*) FROM {table}"))[0] == 0, table
+    health = await operator.client.get("/health")
+    assert health.status == 200

@@ -24,6 +24,7 @@ from netspace_mock.errors import (
     ApiError,
     InternalError,
     InvalidRequest,
+    InvalidState,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
@@ -83,6 +84,15 @@ def api_error(exc: Exception, request: web.Request) -> ApiError:
             f"the mock's database cannot be written ({exc}): free disk space or make the file "
             "writable; nothing of this request was kept, send it again",
             details={"retry": True},
+        )
+    if (
+        isinstance(exc, sqlite3.IntegrityError)
+        and exc.sqlite_errorcode == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+    ):
+        # What the request wrote to was deleted while it ran: a sandbox reset of the same operator.
+        return InvalidState(
+            "what this request works on was deleted while it ran (a sandbox reset at the same moment); "
+            "nothing of this request was kept: launch the session again and send it again"
         )
     log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)
     return InternalError("unexpected error; this is a bug in netspace-mock, please report it")
