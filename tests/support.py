@@ -27,6 +27,18 @@ from netspace_mock.client import AsyncNetspaceSDK
 
 API_KEY = "sandbox-api-key"
 SECRET = "sandbox-secret-key"
+# The certification suite's advisory checks, in the order they run.
+ADVISORIES = [
+    "unknown_player",
+    "other_currency",
+    "negative_amount",
+    "win_after_rollback",
+    "concurrent_bets",
+    "precision",
+    "zero_win",
+    "free_bet",
+    "latency",
+]
 # Two more operators, from an operators file (operators_file).
 KEY_B, SECRET_B = "operator-b-key", "operator-b-secret-0123456789"
 KEY_C, SECRET_C = "operator-c-key", "operator-c-secret-9876543210"

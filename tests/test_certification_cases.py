@@ -17,21 +17,10 @@ from netspace_mock.certification.registry import SUITE, Registry
 from netspace_mock.certification.steps import Failed, balance_of
 from netspace_mock.sources import Clock, Ids
 from netspace_mock.webhooks.client import WebhookClient
-from support import API_KEY, SECRET
+from support import ADVISORIES, API_KEY, SECRET
 from wallets import OperatorWallet, serve
 
 ROOT = Path(__file__).parents[1]
-ADVISORIES = [
-    "unknown_player",
-    "other_currency",
-    "negative_amount",
-    "win_after_rollback",
-    "concurrent_bets",
-    "precision",
-    "zero_win",
-    "free_bet",
-    "latency",
-]
 
 
 def protocol_table() -> list[tuple[str, bool]]:
