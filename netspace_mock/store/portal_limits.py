@@ -39,10 +39,9 @@ async def record_failure(db: Database, client: str, key_hash: str, now: float, f
 
 
 async def forget_failures(db: Database, client: str, key_hash: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "DELETE FROM portal_sign_in_failures WHERE client = ? AND key_hash = ?", (client, key_hash)
-        )
+    await db.execute(
+        "DELETE FROM portal_sign_in_failures WHERE client = ? AND key_hash = ?", (client, key_hash)
+    )
 
 
 # ---- registrations ------------------------------------------------------------------------------
