@@ -8,6 +8,7 @@ from typing import Any
 
 from netspace_mock.certification import runner
 from netspace_mock.certification.probe import Target, Unreachable
+from netspace_mock.certification.runner import Progress
 from netspace_mock.domain import calls
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import InvalidRequest, NotFound, WebhookError
@@ -31,15 +32,7 @@ async def run(platform: Platform, operator: Operator, body: dict[str, Any]) -> d
         await store.save(platform.db, operator.id, report, started)
 
     try:
-        report = await runner.run(
-            target,
-            platform.webhooks,
-            platform.ids,
-            platform.clock,
-            run_id,
-            body.get("tests"),
-            progress=progress,
-        )
+        report = await _suite(platform, target, run_id, body, progress)
     except Unreachable as exc:
         raise WebhookError(
             f"the webhook could not be reached: {exc}", details={"webhook_url": target.url}
@@ -108,15 +101,7 @@ async def start(
 
     async def go() -> dict[str, Any]:
         try:
-            return await runner.run(
-                target,
-                platform.webhooks,
-                platform.ids,
-                platform.clock,
-                run_id,
-                body.get("tests"),
-                progress=progress,
-            )
+            return await _suite(platform, target, run_id, body, progress)
         except Exception as exc:
             if isinstance(exc, Unreachable):
                 error = f"the webhook could not be reached: {exc}"
@@ -129,6 +114,15 @@ async def start(
             return ended
 
     return latest, asyncio.create_task(go(), name=f"certification {run_id}")
+
+
+async def _suite(
+    platform: Platform, target: Target, run_id: str, body: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    """The suite's run against `target`, as the API and the portal both start it."""
+    return await runner.run(
+        target, platform.webhooks, platform.ids, platform.clock, run_id, body.get("tests"), progress=progress
+    )
 
 
 def _unfinished(
