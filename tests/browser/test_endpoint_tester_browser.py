@@ -1,6 +1,8 @@
 """The Integration page's endpoint tester in a real headless Chromium: routes read from /openapi.json, a
 request signed in the page with Web Crypto and sent, the answer shown; a launch's session reused by the
-next bet; a wrong secret key refused with the string to sign; and, on a page that is not a secure context,
+next bet; a wrong secret key refused with the string to sign; an X-Netspace-Mock-Warning header shown (added
+to the real answer by the browser's routing) and none on canonical requests; and, on a page that is not a
+secure context,
 the string to sign and a `netspace-mock sign` command whose signature the tester then sends.
 
 The page asks nothing of any other host, logs no error but the refusals it provokes, and the secret key
@@ -20,6 +22,7 @@ from support import SECRET
 
 pytestmark = pytest.mark.browser
 STATUS = "#tester-status"
+WARNING = "X-Netspace-Mock-Warning"
 # A name only this browser resolves (to the mock, on 127.0.0.1): plain http there is no secure context.
 INSECURE_HOST = "portal.tester.example"
 
@@ -128,6 +131,19 @@ async def test_the_endpoint_tester_signs_sends_and_shows(page, screenshot, mock_
     assert answer["error"]["code"] == "UNAUTHORIZED"
     assert answer["error"]["details"]["string_to_sign"] == await page.text_content("#tester-sts")
     assert "the secret key is what differs" in await page.text_content("#tester-diagnosis")
+    assert await page.is_hidden("#tester-warnings")
+
+    # A warning header on the answer is shown (added here to the mock's real answer, in the browser).
+    async def with_a_warning(route):
+        response = await route.fetch()
+        await route.fulfill(response=response, headers={**response.headers, WARNING: "a test warning"})
+
+    await page.route("**/api/games/featured", with_a_warning)
+    await page.fill("#tester-secret", "")
+    assert (await send(page, "GET /api/games/featured", expect="200"))["games"]
+    assert await page.is_visible("#tester-warnings")
+    assert await page.text_content("#tester-warning-list") == "a test warning"
+    await send(page, "GET /api/games/categories", expect="200")
     assert await page.is_hidden("#tester-warnings")
 
     # The secret key is in the page once (where it already was) and in no request the tester made.
