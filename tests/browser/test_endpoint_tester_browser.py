@@ -113,6 +113,12 @@ async def test_the_endpoint_tester_signs_sends_and_shows(page, screenshot, mock_
     await page.select_option("#tester-route", "GET /api/sandbox/rounds/{roundId}")
     assert await page.input_value("#tester-params input") == answer["round"]["round_id"]
     assert (await send(page, expect="200"))["round"]["round_id"] == answer["round"]["round_id"]
+    free_bet = (await send(page, "POST /api/v1/freebets/assign", expect="200"))["free_bet"]
+    await page.select_option("#tester-route", "POST /api/v1/freebets/status")
+    assert json.loads(await page.input_value("#tester-body")) == {
+        "netspace_free_bet_id": free_bet["netspace_free_bet_id"]
+    }
+    assert (await send(page, expect="200"))["free_bet"]["status"] == "active"
 
     # Path and query parameters; the query string is in the signed PATH unless asked otherwise.
     await page.select_option("#tester-route", "GET /api/games/catalog")

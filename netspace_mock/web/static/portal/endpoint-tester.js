@@ -202,20 +202,18 @@
     show(el("tester-answer-block"), true);
   }
 
+  // The answer's own ids (`session_id`, `round.round_id`, `free_bet.netspace_free_bet_id`, `run.id`): two
+  // levels deep and never inside a list, where a run's steps hold the ids of its own test calls.
   function remember(parsed) {
     if (parsed.run && typeof parsed.run.id === "string") remembered.run_id = parsed.run.id;
-    var seen = {};
-    (function walk(node) {
-      if (!node || typeof node !== "object") return;
+    (function walk(node, depth) {
+      if (!node || typeof node !== "object" || Array.isArray(node) || depth > 2) return;
       Object.keys(node).forEach(function (key) {
         var value = node[key];
-        if (REMEMBERED.indexOf(key) >= 0 && typeof value === "string" && !seen[key]) {
-          seen[key] = true;
-          remembered[key] = value;
-        }
-        walk(value);
+        if (REMEMBERED.indexOf(key) >= 0 && typeof value === "string") remembered[key] = value;
+        else walk(value, depth + 1);
       });
-    })(parsed);
+    })(parsed, 1);
   }
 
   function failed(error) {
