@@ -9,6 +9,15 @@ from netspace_mock import __version__, schemas
 from netspace_mock.api.call import Route
 
 SIGNING_HEADERS = ("X-API-Key", "X-Timestamp", "X-Signature")
+# An example of each path parameter: a real game, and ids of the shape the mock gives (a client such as
+# the portal's endpoint tester puts the ids of its own earlier answers in their place).
+PATH_EXAMPLES = {"gameId": "lotterix", "roundId": "round_example", "runId": "run_example"}
+
+
+def example(name: str) -> Any:
+    """The first of a schema's `examples` (every request and query schema has one), else None."""
+    found = schemas.documents()[name].get("examples")
+    return found[0] if found else None
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -39,23 +48,27 @@ def _operation(route: Route) -> dict[str, Any]:
                 "in": "path",
                 "required": True,
                 "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+                "example": PATH_EXAMPLES[name],
             }
         )
     if route.query:
-        query = schemas.documents()[route.query]
+        query, shown = schemas.documents()[route.query], example(route.query) or {}
         for name, spec in query["properties"].items():
-            op["parameters"].append(
-                {
-                    "name": name,
-                    "in": "query",
-                    "required": name in query.get("required", []),
-                    "schema": _rewrite(spec, route.query),
-                }
-            )
+            parameter = {
+                "name": name,
+                "in": "query",
+                "required": name in query.get("required", []),
+                "schema": _rewrite(spec, route.query),
+            }
+            if name in shown:
+                parameter["example"] = shown[name]
+            op["parameters"].append(parameter)
     if route.request:
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(route.request)}},
+            "content": {
+                "application/json": {"schema": _ref(route.request), "example": example(route.request)}
+            },
         }
     op["responses"]["200"] = {
         "description": route.summary,

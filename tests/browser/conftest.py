@@ -1,7 +1,8 @@
 """Browser fixtures: the app served on a real port, and a headless Chromium driven by Playwright.
 
 The system's Chromium is used (installed by .ci/run from the system packages); nothing is downloaded.
-Every test saves a screenshot under the test's tmp folder; `screenshot(page, name)` also copies it to
+Every test saves a screenshot under the test's tmp folder; `screenshot(page, name)` (or of one element,
+`screenshot(page, name, locator)`) also copies it to
 docs/screenshots/ when NETSPACE_MOCK_SCREENSHOTS=1 (how the committed screenshots are refreshed).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -46,13 +48,28 @@ def chromium():
 
 
 @pytest.fixture
-async def browser(chromium):
-    async with chromium.async_playwright() as pw:
-        instance = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield instance
-        finally:
-            await instance.close()
+def launch(chromium):
+    """`async with launch(*switches) as browser`: a headless Chromium with these command-line switches
+    added to ARGS."""
+
+    @asynccontextmanager
+    async def start(*switches: str):
+        async with chromium.async_playwright() as pw:
+            instance = await pw.chromium.launch(
+                executable_path=CHROMIUM, args=[*ARGS, *switches], headless=True
+            )
+            try:
+                yield instance
+            finally:
+                await instance.close()
+
+    return start
+
+
+@pytest.fixture
+async def browser(launch):
+    async with launch() as instance:
+        yield instance
 
 
 @pytest.fixture
@@ -65,9 +82,13 @@ async def page(browser):
 
 @pytest.fixture
 def screenshot(tmp_path):
-    async def take(page, name: str) -> Path:
+    async def take(page, name: str, element=None) -> Path:
+        """The whole page, or only `element` (a locator) when given."""
         path = tmp_path / f"{name}.png"
-        await page.screenshot(path=str(path), full_page=True)
+        if element is not None:
+            await element.screenshot(path=str(path))
+        else:
+            await page.screenshot(path=str(path), full_page=True)
         if os.environ.get("NETSPACE_MOCK_SCREENSHOTS") == "1":
             DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, DOCS_SHOTS / f"{name}.png")

@@ -9,7 +9,7 @@ from aiohttp import web
 from netspace_mock.domain import calls, money, portal
 from netspace_mock.domain import certification_runs as suite
 from netspace_mock.errors import ApiError, InvalidRequest
-from netspace_mock.web.portal import certification, render
+from netspace_mock.web.portal import certification, endpoint_tester, render
 from netspace_mock.web.portal.dashboard import steps_strip
 from netspace_mock.web.portal.render import EMPTY, Html, join, tag
 from netspace_mock.web.portal.visit import Visit
@@ -93,6 +93,7 @@ async def render_page(
         api_url=platform.settings.base_url + "/api",
         api_key=operator.api_key,
         secret_key=operator.secret_key,
+        endpoint_tester=endpoint_tester.section(),
         webhook_now=calls.webhook_url(platform, operator),
         webhook_kind=render.badge("your webhook", "info")
         if operator.webhook_url
