@@ -451,6 +451,9 @@ vm.runInContext(fs.readFileSync(sdkPath, 'utf8'), window, { filename: 'netspace-
                  first_detached: first.parentNode === null, attributes: second.attributes, style: second.style };
   try { netspace.openInIframe('missing', session.game_url); } catch (e) { out.missing = e.message; }
   out.game_url = session.game_url;
+  // A page's NETSPACE_API_URL global is the default baseUrl, as the environment variable is on Node.
+  window.NETSPACE_API_URL = baseUrl + '/';
+  out.from_global = new NetspaceSDK.NetspaceSDK({ apiKey: 'k', secretKey: 's' }).baseUrl;
   console.log(JSON.stringify(out));
 })().catch((e) => { console.error(String(e), JSON.stringify(e.details || {})); process.exit(1); });
 """
@@ -471,6 +474,7 @@ async def test_browser_script_signs_with_webcrypto_and_embeds_the_game(client, s
     assert (iframe["attributes"]["width"], iframe["attributes"]["height"]) == ("100%", "100%")
     assert iframe["style"] == {"width": "100%", "height": "100%", "border": "0"}
     assert 'no element with id "missing"' in out["missing"]
+    assert out["from_global"] == base
 
 
 SIGN_VECTORS_NODE = r"""
