@@ -23,9 +23,25 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from toolchains import (
+    API_KEY,
+    COMPOSER,
+    JAVA,
+    JAVAC,
+    NODE,
+    PHP,
+    ROOT,
+    SDKS,
+    SECRET_KEY,
+    needs_composer,
+    needs_java,
+    needs_node,
+    needs_php,
+    only_the_base_url,
+    run,
+)
+
 QUICKSTARTS = ROOT / "examples" / "quickstarts"
-SDKS = ROOT / "sdks"
 # The guide beside the checkout (as the signature vectors are), or where NETSPACE_API_GUIDE says.
 GUIDE = Path(os.environ.get("NETSPACE_API_GUIDE") or ROOT.parent / "shared" / "netspace-api-guide.txt")
 HOSTS = {
@@ -35,26 +51,6 @@ HOSTS = {
     "java": QUICKSTARTS / "java" / "QuickStart.java",
 }
 BEGIN, END = "---- the guide's quick start, as printed ----", "---- end of the guide's quick start ----"
-API_KEY, SECRET_KEY = "your-api-key", "your-secret-key"  # the quick starts' own
-
-PHP, COMPOSER, JAVAC, JAVA, NODE = (shutil.which(t) for t in ("php", "composer", "javac", "java", "node"))
-
-
-def _node_major() -> int:
-    if NODE is None:
-        return 0
-    found = re.match(r"v(\d+)", subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout)
-    return int(found.group(1)) if found else 0
-
-
-needs_node = pytest.mark.skipif(_node_major() < 18, reason="node 18+ (the global fetch) is not on PATH")
-needs_php = pytest.mark.skipif(PHP is None, reason="php is not on PATH (apt-get install php-cli to run it)")
-needs_composer = pytest.mark.skipif(
-    PHP is None or COMPOSER is None, reason="php and composer are not both on PATH (apt-get install composer)"
-)
-needs_java = pytest.mark.skipif(
-    JAVAC is None or JAVA is None, reason="javac and java (JDK 17+) are not both on PATH"
-)
 
 
 def guide_quick_starts() -> dict[str, str]:
@@ -92,34 +88,10 @@ def test_each_copy_is_the_guides_text(language):
 # ---- running them -----------------------------------------------------------------------------
 
 
-async def run(*argv, env: dict[str, str], cwd: Path | None = None, timeout: float = 120) -> str:
-    """Run a command to its end; it must exit 0. Its output."""
-    proc = await asyncio.create_subprocess_exec(
-        *map(str, argv),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **env},
-        cwd=cwd,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise AssertionError(f"{argv[0]} ran longer than {timeout} s") from None
-    assert proc.returncode == 0, f"{argv} exited {proc.returncode}\nstdout:\n{out.decode()}\n{err.decode()}"
-    return out.decode()
-
-
 @pytest.fixture
 async def mock(make_client):
     """A live mock on its own port that knows the quick starts' keys."""
     return await make_client(api_key=API_KEY, secret_key=SECRET_KEY)
-
-
-def only_the_base_url(mock) -> dict[str, str]:
-    # With a trailing slash, as a copied address often has: the SDKs tolerate it.
-    return {"NETSPACE_API_URL": str(mock.client.make_url(""))}
 
 
 async def assert_launched(mock, game_url: str) -> None:

@@ -11,17 +11,27 @@ from __future__ import annotations
 import json
 import sys
 
-from test_quickstarts import (
+import pytest
+
+from toolchains import (
+    API_KEY,
     JAVA,
     JAVAC,
     PHP,
     SDKS,
+    SECRET_KEY,
     needs_java,
     needs_php,
     only_the_base_url,
     run,
 )
-from test_quickstarts import mock as mock  # noqa: F401 (the fixture)
+
+
+@pytest.fixture
+async def mock(make_client):
+    """A live mock on its own port that knows the quick starts' keys."""
+    return await make_client(api_key=API_KEY, secret_key=SECRET_KEY)
+
 
 REASON = "Player requested cancellation — Solicitação 取消"
 SEARCH = "Lotterix d'or (100% * grátis!) 取 ~"
