@@ -84,6 +84,9 @@ def test_the_wheel_and_the_sdist_hold_the_fixtures_schemas_and_assets(dist):
     in_wheel = set(zipfile.ZipFile(dist["wheel"]).namelist())
     assert expected - in_wheel == set()
     assert not [n for n in in_wheel if n.startswith(("fixtures/", "schemas/", "tests/"))]
+    # The stand-in SDKs (sdks/) are distributions of their own: the mock's wheel must never carry the
+    # Python one's `netspace` package, which would shadow the real SDK.
+    assert not [n for n in in_wheel if n.startswith(("netspace/", "sdks/"))]
     with tarfile.open(dist["sdist"]) as sdist:
         in_sdist = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     assert expected - in_sdist == set()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -43,13 +44,18 @@ def base_url(client) -> str:
     return str(client.client.make_url("")).rstrip("/")
 
 
-async def node(tmp_path: Path, script: str, *args: str, timeout: float = 60) -> Any:
-    """Run a node script; it must exit 0 and print one JSON object as its last line of output."""
+async def node(
+    tmp_path: Path, script: str, *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> Any:
+    """Run a node script; it must exit 0 and print one JSON object as its last line of output. The
+    environment is this process's without NETSPACE_API_URL, plus `env`."""
     path = tmp_path / f"script-{abs(hash(script))}.js"
     path.write_text(script, encoding="utf-8")
+    environ = {k: v for k, v in os.environ.items() if k != "NETSPACE_API_URL"}
     proc = await asyncio.create_subprocess_exec(
-        NODE, str(path), *args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+        NODE, str(path), *args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**environ, **(env or {})},
+    )  # fmt: skip
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:
@@ -243,6 +249,54 @@ async def test_every_method_against_the_mock(client, sdk_file, tmp_path):
     assert s["reset"] is True and s["stats_after_reset"] == 0
 
 
+GUIDE_SHAPES = r"""
+// The guide's request bodies as the SDK's arguments; no baseUrl: the SDK reads NETSPACE_API_URL.
+const { NetspaceSDK } = require(process.argv[2]);
+const ns = new NetspaceSDK({ apiKey: 'sandbox-api-key', secretKey: 'sandbox-secret-key' });
+
+(async () => {
+  const out = { baseUrl: ns.baseUrl };
+  const launch = await ns.launchGame({ session_id: 'shape-sess', player_id: 'player123', game_id: 'lotterix',
+                                       currency: 'BRL', client_ip: '192.168.1.1' });
+  out.launch = launch.session_id;
+  const assigned = (await ns.assignFreeBet({
+    operator_free_bet_id: 'promo_2025_001',
+    player_id: 'player123',
+    free_bets: { amount: 50.00, currency: 'BRL', expires_at: '2031-02-15T23:59:59Z' }
+  })).free_bet;
+  out.assigned = [assigned.operator_free_bet_id, assigned.player_id, assigned.amount, assigned.currency,
+                  assigned.expires_at, assigned.status];
+  const id = assigned.netspace_free_bet_id;
+  out.id = id;
+  out.status = (await ns.getFreeBetStatus({ netspace_free_bet_id: id })).free_bet.status;
+  const cancelled = (await ns.cancelFreeBet({ netspace_free_bet_id: id, reason: 'Player requested cancellation' })).free_bet;
+  out.cancelled = [cancelled.status, cancelled.cancel_reason];
+  out.jackpot = (await ns.updateJackpot(2500, 'BRL')).jackpot;
+  out.detail = (await ns.getGameDetail({ game_id: 'lotterix' })).game.id;
+  out.page = (await ns.getGames({ per_page: 2 })).pagination.per_page;
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(String(e), JSON.stringify(e.details || {})); process.exit(1); });
+"""
+
+
+@needs_node
+async def test_methods_accept_the_guides_request_shapes_and_the_base_url_from_the_environment(
+    client, sdk_file, tmp_path
+):
+    base = base_url(client) + "/"
+    out = await node(tmp_path, GUIDE_SHAPES, sdk_file, env={"NETSPACE_API_URL": base})
+    assert out["baseUrl"] == base.rstrip("/")
+    assert out["launch"] == "shape-sess"
+    assert out["assigned"] == ["promo_2025_001", "player123", 50, "BRL", "2031-02-15T23:59:59.000Z", "active"]
+    assert out["status"] == "active"
+    assert out["cancelled"] == ["cancelled", "Player requested cancellation"]
+    assert (out["jackpot"]["amount"], out["jackpot"]["currency"]) == (2500, "BRL")
+    assert (out["detail"], out["page"]) == ("lotterix", 2)
+    # The free bet the SDK cancelled, as the mock keeps it.
+    _, answer = await client.post("/api/v1/freebets/status", {"netspace_free_bet_id": out["id"]}, expect=200)
+    assert (answer["free_bet"]["status"], answer["free_bet"]["player_id"]) == ("cancelled", "player123")
+
+
 # ---- node: errors, signing of non-ASCII text and queries, the page helper ---------------------------
 
 ERRORS = r"""
@@ -397,6 +451,9 @@ vm.runInContext(fs.readFileSync(sdkPath, 'utf8'), window, { filename: 'netspace-
                  first_detached: first.parentNode === null, attributes: second.attributes, style: second.style };
   try { netspace.openInIframe('missing', session.game_url); } catch (e) { out.missing = e.message; }
   out.game_url = session.game_url;
+  // A page's NETSPACE_API_URL global is the default baseUrl, as the environment variable is on Node.
+  window.NETSPACE_API_URL = baseUrl + '/';
+  out.from_global = new NetspaceSDK.NetspaceSDK({ apiKey: 'k', secretKey: 's' }).baseUrl;
   console.log(JSON.stringify(out));
 })().catch((e) => { console.error(String(e), JSON.stringify(e.details || {})); process.exit(1); });
 """
@@ -417,6 +474,7 @@ async def test_browser_script_signs_with_webcrypto_and_embeds_the_game(client, s
     assert (iframe["attributes"]["width"], iframe["attributes"]["height"]) == ("100%", "100%")
     assert iframe["style"] == {"width": "100%", "height": "100%", "border": "0"}
     assert 'no element with id "missing"' in out["missing"]
+    assert out["from_global"] == base
 
 
 SIGN_VECTORS_NODE = r"""

@@ -9,11 +9,18 @@
  *   const netspace = new NetspaceSDK.NetspaceSDK({
  *     apiKey: 'sandbox-api-key',
  *     secretKey: 'sandbox-secret-key',
- *     baseUrl: '<the address netspace-mock listens on>'   // default: the real platform
+ *     baseUrl: '<the address netspace-mock listens on>'   // default: NETSPACE_API_URL, else the platform
  *   });
  *   const session = await netspace.launchGame({ sessionId: 'session-123', playerId: 'player-456',
  *                                               gameId: 'lotterix', currency: 'USD', clientIp: '192.168.1.1' });
  *   netspace.openInIframe('game-container', session.game_url);   // browser only
+ *
+ * Without baseUrl the SDK reads the environment variable NETSPACE_API_URL (Node) or a global
+ * NETSPACE_API_URL (a browser page: set window.NETSPACE_API_URL before the script), so the guide's quick
+ * start runs unchanged against a mock. Parameters may be given camelCase (as the guide's launchGame) or
+ * snake_case (as the guide's request bodies): assignFreeBet({operator_free_bet_id, player_id,
+ * free_bets: {amount, currency, expires_at}}) and assignFreeBet({operatorFreeBetId, playerId, amount,
+ * currency, expiresAt}) send the same request.
  *
  * Every method is async, resolves to the parsed answer ({success: true, ...}) and rejects with a
  * NetspaceError carrying the error envelope's code, message and details plus the HTTP status.
@@ -112,6 +119,24 @@
     return parts.length ? '?' + parts.join('&') : '';
   }
 
+  /** The environment's base URL: NETSPACE_API_URL of the process (Node) or of the page (a global). */
+  function environmentBaseUrl() {
+    if (isNode && process.env && process.env.NETSPACE_API_URL) return process.env.NETSPACE_API_URL;
+    var root = typeof globalThis !== 'undefined' ? globalThis : typeof self !== 'undefined' ? self : {};
+    return typeof root.NETSPACE_API_URL === 'string' && root.NETSPACE_API_URL ? root.NETSPACE_API_URL : null;
+  }
+
+  /** A parameter given camelCase (the guide's launchGame) or snake_case (the guide's request bodies). */
+  function pick(params, camel, snake) {
+    if (!params) return undefined;
+    return params[camel] !== undefined && params[camel] !== null ? params[camel] : params[snake];
+  }
+
+  /** An id given as itself or inside an object, e.g. getFreeBetStatus({ netspace_free_bet_id }). */
+  function idOf(value, camel, snake) {
+    return value !== null && typeof value === 'object' ? pick(value, camel, snake) : value;
+  }
+
   /** A copy without the fields left undefined (or null): the API treats a missing field as "not given". */
   function compact(fields) {
     var out = {};
@@ -124,13 +149,13 @@
   function launchBody(params) {
     params = params || {};
     return compact({
-      session_id: params.sessionId,
-      player_id: params.playerId,
-      game_id: params.gameId,
+      session_id: pick(params, 'sessionId', 'session_id'),
+      player_id: pick(params, 'playerId', 'player_id'),
+      game_id: pick(params, 'gameId', 'game_id'),
       currency: params.currency,
       language: params.language,
-      return_url: params.returnUrl,
-      client_ip: params.clientIp,
+      return_url: pick(params, 'returnUrl', 'return_url'),
+      client_ip: pick(params, 'clientIp', 'client_ip'),
     });
   }
 
@@ -141,7 +166,8 @@
      * @param {object} options
      * @param {string} options.apiKey     sent as X-API-Key
      * @param {string} options.secretKey  signs every request (HMAC-SHA256); never sent
-     * @param {string} [options.baseUrl]  default the real platform; a trailing slash is fine
+     * @param {string} [options.baseUrl]  default NETSPACE_API_URL, else the real platform; a trailing
+     *                                   slash is fine
      * @param {number} [options.timeout]  milliseconds per request (default 30000)
      * @param {Function} [options.fetch]  a fetch implementation (default the global fetch)
      */
@@ -152,7 +178,7 @@
       }
       this.apiKey = String(options.apiKey);
       this.secretKey = String(options.secretKey);
-      this.baseUrl = String(options.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
+      this.baseUrl = String(options.baseUrl || environmentBaseUrl() || DEFAULT_BASE_URL).replace(/\/+$/, '');
       this.timeout = options.timeout || DEFAULT_TIMEOUT_MS;
       this._fetch = options.fetch || (typeof fetch === 'function' ? fetch : null);
       this._iframe = null;
@@ -234,10 +260,10 @@
         'POST',
         '/api/game/launch-demo',
         compact({
-          game_id: params.gameId,
+          game_id: pick(params, 'gameId', 'game_id'),
           currency: params.currency,
           language: params.language,
-          return_url: params.returnUrl,
+          return_url: pick(params, 'returnUrl', 'return_url'),
         })
       );
     }
@@ -257,13 +283,13 @@
         language: filters.language,
         featured: filters.featured,
         page: filters.page,
-        per_page: filters.perPage,
+        per_page: pick(filters, 'perPage', 'per_page'),
       });
     }
 
-    /** GET /api/games/{gameId} */
+    /** GET /api/games/{gameId}; gameId, or { gameId } / { game_id }. */
     getGameDetail(gameId) {
-      return this.request('GET', '/api/games/' + encode(gameId));
+      return this.request('GET', '/api/games/' + encode(idOf(gameId, 'gameId', 'game_id')));
     }
 
     /** GET /api/games/categories */
@@ -276,35 +302,45 @@
       return this.request('GET', '/api/games/featured');
     }
 
-    /** POST /api/v1/freebets/assign; gameId (optional) limits the free bet to one game. */
+    /**
+     * POST /api/v1/freebets/assign; gameId (optional) limits the free bet to one game. The free bet's
+     * amount, currency and expiry come from free_bets (or freeBets), as in the guide's request, or flat.
+     */
     assignFreeBet(params) {
       params = params || {};
+      var nested = pick(params, 'freeBets', 'free_bets') || {};
       var body = {
-        operator_free_bet_id: params.operatorFreeBetId,
-        player_id: params.playerId,
-        free_bets: compact({ amount: params.amount, currency: params.currency, expires_at: params.expiresAt }),
-        game_id: params.gameId,
+        operator_free_bet_id: pick(params, 'operatorFreeBetId', 'operator_free_bet_id'),
+        player_id: pick(params, 'playerId', 'player_id'),
+        free_bets: compact({
+          amount: nested.amount !== undefined ? nested.amount : params.amount,
+          currency: nested.currency !== undefined ? nested.currency : params.currency,
+          expires_at: pick(nested, 'expiresAt', 'expires_at') || pick(params, 'expiresAt', 'expires_at'),
+        }),
+        game_id: pick(params, 'gameId', 'game_id'),
       };
       return this.request('POST', '/api/v1/freebets/assign', compact(body));
     }
 
-    /** POST /api/v1/freebets/status */
+    /** POST /api/v1/freebets/status; the id, or { netspace_free_bet_id } as in the guide's request. */
     getFreeBetStatus(netspaceFreeBetId) {
-      return this.request('POST', '/api/v1/freebets/status', { netspace_free_bet_id: netspaceFreeBetId });
+      var id = idOf(netspaceFreeBetId, 'netspaceFreeBetId', 'netspace_free_bet_id');
+      return this.request('POST', '/api/v1/freebets/status', compact({ netspace_free_bet_id: id }));
     }
 
-    /** POST /api/v1/freebets/cancel */
+    /** POST /api/v1/freebets/cancel; (id, reason), or { netspace_free_bet_id, reason } as in the guide. */
     cancelFreeBet(netspaceFreeBetId, reason) {
-      return this.request(
-        'POST',
-        '/api/v1/freebets/cancel',
-        compact({ netspace_free_bet_id: netspaceFreeBetId, reason: reason })
-      );
+      var id = idOf(netspaceFreeBetId, 'netspaceFreeBetId', 'netspace_free_bet_id');
+      if (reason === undefined && netspaceFreeBetId !== null && typeof netspaceFreeBetId === 'object') {
+        reason = netspaceFreeBetId.reason;
+      }
+      var body = compact({ netspace_free_bet_id: id, reason: reason });
+      return this.request('POST', '/api/v1/freebets/cancel', body);
     }
 
-    /** POST /api/lotterix/jackpot/update: set the Lotterix jackpot of one currency. */
-    updateJackpot(params) {
-      params = params || {};
+    /** POST /api/lotterix/jackpot/update: the Lotterix jackpot of one currency; ({amount, currency}) or (amount, currency). */
+    updateJackpot(params, currency) {
+      params = params !== null && typeof params === 'object' ? params : { amount: params, currency: currency };
       return this.request(
         'POST',
         '/api/lotterix/jackpot/update',
@@ -321,7 +357,8 @@
 
     /** GET /api/sandbox/game/balance?session_id=...: the balance, as the operator's webhook answers it. */
     sandboxBalance(sessionId) {
-      return this.request('GET', '/api/sandbox/game/balance', undefined, { session_id: sessionId });
+      var query = { session_id: idOf(sessionId, 'sessionId', 'session_id') };
+      return this.request('GET', '/api/sandbox/game/balance', undefined, query);
     }
 
     /** POST /api/sandbox/game/bet: play one round through the operator's webhook. */
@@ -331,11 +368,11 @@
         'POST',
         '/api/sandbox/game/bet',
         compact({
-          session_id: params.sessionId,
+          session_id: pick(params, 'sessionId', 'session_id'),
           amount: params.amount,
           outcome: params.outcome,
-          win_amount: params.winAmount,
-          use_free_bet: params.useFreeBet,
+          win_amount: pick(params, 'winAmount', 'win_amount'),
+          use_free_bet: pick(params, 'useFreeBet', 'use_free_bet'),
           numbers: params.numbers,
         })
       );
@@ -365,9 +402,9 @@
         'POST',
         '/api/certification/run',
         compact({
-          player_id: params.playerId,
+          player_id: pick(params, 'playerId', 'player_id'),
           currency: params.currency,
-          session_id: params.sessionId,
+          session_id: pick(params, 'sessionId', 'session_id'),
           tests: params.tests,
         })
       );
