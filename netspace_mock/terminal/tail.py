@@ -26,7 +26,7 @@ OWN_READS = {("GET", JOURNAL), ("GET", "/api/sandbox/webhooks")}
 class Attempts:
     """The webhook attempts after a cursor (`after_id`), oldest first."""
 
-    label = "webhook_attempt"
+    label, name = "webhook_attempt", "webhook attempts"
 
     def __init__(self, client: AsyncNetspaceSDK, filters: dict[str, Any]) -> None:
         self.client, self.filters, self.cursor = client, clean(filters), 0
@@ -67,7 +67,7 @@ class Requests:
     """The request journal (GET /api/sandbox/requests) after the newest entry seen: entries are asked
     for `since` that entry's time, and those seen already (at that very time) are not shown again."""
 
-    label = "request"
+    label, name = "request", "requests"
 
     def __init__(self, client: AsyncNetspaceSDK, filters: dict[str, Any]) -> None:
         self.client, self.filters = client, clean(filters)
@@ -90,8 +90,8 @@ class Requests:
         return [e for e in fresh if (e["method"], e["path"].partition("?")[0]) not in OWN_READS]
 
     async def start(self, last: int) -> list[dict[str, Any]]:
-        shown_ = self._keep(await self._fetch())
-        return shown_[-last:] if last else []
+        recent = self._keep(await self._fetch())
+        return recent[-last:] if last else []
 
     async def poll(self) -> list[dict[str, Any]]:
         return self._keep(await self._fetch())
@@ -132,7 +132,7 @@ async def tail(args: argparse.Namespace, client: AsyncNetspaceSDK, out: TextIO) 
         streams.append(Requests(client, {"status": args.status, "path": args.path, "verdict": args.verdict}))
     for stream in streams:
         _emit(args, stream, await stream.start(args.last), out)
-    followed = " and ".join("webhook attempts" if s.label != "request" else "requests" for s in streams)
+    followed = " and ".join(stream.name for stream in streams)
     print(f"netspace-mock tail: following {followed} of {client.base_url} (Ctrl-C to stop)", file=sys.stderr)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
