@@ -13,7 +13,7 @@ import aiohttp
 
 from netspace_mock import schemas
 from netspace_mock.client import AsyncNetspaceSDK
-from netspace_mock.terminal.arguments import seconds
+from netspace_mock.terminal.arguments import count, seconds
 from netspace_mock.terminal.connection import OK, AddSettings, add_connection, clean
 from netspace_mock.terminal.table import json_line, shown
 
@@ -192,7 +192,7 @@ def add(commands: Any, add_settings: AddSettings) -> None:
     requests.add_argument("--status", type=int, default=None, help="only answers of this HTTP status")
     requests.add_argument("--path", default=None, help="only requests to this path")
     requests.add_argument("--verdict", default=None, help="only requests with this verdict")
-    parser.add_argument("--last", type=int, default=0, metavar="N", help="first print the N latest ones")
+    parser.add_argument("--last", type=count, default=0, metavar="N", help="first print the N latest ones")
     parser.add_argument(
         "--interval", type=seconds, default=0.5, metavar="SECONDS", help="seconds between polls (default 0.5)"
     )
