@@ -16,7 +16,7 @@ from collections.abc import Callable
 from logging.handlers import QueueListener
 from typing import NoReturn
 
-from netspace_mock import __version__, signing
+from netspace_mock import __version__, signing, terminal
 from netspace_mock import settings as settings_mod
 from netspace_mock.settings import Settings
 
@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings_flags(
         certify, only=("api_key", "secret_key", "webhook_timeout", "seed"), helps=CERTIFY_HELPS
     )
+    terminal.register(commands, _add_settings_flags)  # tail, play, rounds, resend, reset, webhook, ...
     return parser
 
 
@@ -333,6 +334,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "sign":
         return _sign(args, settings)
+    if terminal.chosen(args):
+        return terminal.run(args, settings)
     if args.command == "certify":
         from netspace_mock.certification.command import certify
 

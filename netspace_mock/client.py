@@ -236,6 +236,7 @@ class AsyncNetspaceSDK:
         outcome: str | None = None,
         page: int | None = None,
         per_page: int | None = None,
+        after_id: int | None = None,
     ) -> dict:
         return await self.request("GET", "/api/sandbox/webhooks", query=locals() | {"self": None})
 

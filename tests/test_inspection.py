@@ -52,6 +52,28 @@ async def test_attempts_are_filtered_and_show_request_and_answer(operator, walle
         await operator.error("GET", f"/api/sandbox/webhooks?{bad}", status=400, code="INVALID_REQUEST")
 
 
+async def test_after_id_is_a_cursor_oldest_first_and_combines_with_filters(operator, wallet):
+    first, second = await setup_rounds(operator, wallet)
+    from netspace_mock.app import DISPATCHER
+
+    await operator.client.app[DISPATCHER].idle()
+    newest_first = (await operator.ok("GET", "/api/sandbox/webhooks"))["attempts"]
+    ids = [a["id"] for a in reversed(newest_first)]
+    assert len(ids) == 5
+    after = await operator.ok("GET", f"/api/sandbox/webhooks?after_id={ids[1]}")
+    assert [a["id"] for a in after["attempts"]] == ids[2:]  # oldest first
+    assert after["pagination"]["total"] == 3
+    paged = await operator.ok("GET", f"/api/sandbox/webhooks?after_id={ids[0]}&per_page=2&page=2")
+    assert [a["id"] for a in paged["attempts"]] == ids[3:5]
+    wins = await operator.ok("GET", f"/api/sandbox/webhooks?after_id={ids[0]}&action=win")
+    assert [a["action_type"] for a in wins["attempts"]] == ["win", "win", "win"]
+    assert wins["attempts"][0]["round_id"] == first["round_id"]
+    assert (await operator.ok("GET", f"/api/sandbox/webhooks?after_id={ids[-1]}"))["attempts"] == []
+    assert len((await operator.ok("GET", "/api/sandbox/webhooks?after_id=0"))["attempts"]) == 5
+    for bad in ("after_id=-1", "after_id=x"):
+        await operator.error("GET", f"/api/sandbox/webhooks?{bad}", status=400, code="INVALID_REQUEST")
+
+
 async def test_deliveries_are_filtered(operator, wallet):
     first, _ = await setup_rounds(operator, wallet)
     pending = (await operator.ok("GET", "/api/sandbox/deliveries?status=pending"))["deliveries"]

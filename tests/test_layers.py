@@ -29,6 +29,19 @@ FORBIDDEN = {
     "web": {"api", "wallet", "app", "cli", "server"},
     "wallet": {"api", "web", "app", "cli", "server"},
     "serving": {"api", "web", "wallet", "app"},
+    # The terminal verbs reach the mock over its API only, as an operator's backend does.
+    "terminal": {
+        "store",
+        "domain",
+        "api",
+        "web",
+        "wallet",
+        "serving",
+        "webhooks",
+        "certification",
+        "app",
+        "server",
+    },
 }
 
 

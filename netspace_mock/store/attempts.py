@@ -119,9 +119,13 @@ async def search(
         "delivery_id",
     }
     where, params = where_clause(operator_id, filters, allowed)
+    order = "DESC"
+    if filters.get("after_id") is not None:
+        # A cursor: what came after it, oldest first, so that a follower pages forward in order.
+        where, params, order = f"{where} AND id > ?", (*params, filters["after_id"]), "ASC"
     total = (await db.fetchone(f"SELECT COUNT(*) FROM webhook_attempts WHERE {where}", params))[0]
     rows = await db.fetchall(
-        f"SELECT * FROM webhook_attempts WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+        f"SELECT * FROM webhook_attempts WHERE {where} ORDER BY id {order} LIMIT ? OFFSET ?",
         (*params, limit, offset),
     )
     return [_attempt(r) for r in rows], total
