@@ -98,11 +98,13 @@ def session(settings: Settings, concurrency: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=connector, middlewares=(targets.client_middleware(policy),))
 
 
-async def play(cfg: Config, progress=None) -> dict:
-    """One run from its configuration to its report; StressError when it cannot start."""
+async def play(cfg: Config, progress=None, clock: Clock | None = None) -> dict:
+    """One run from its configuration to its report; StressError when it cannot start. `clock` signs
+    the calls (the portal's run signs in the platform's time, which a test may have moved)."""
     async with session(cfg.settings, cfg.concurrency) as http:
         # Every round in flight may have a call out: the client must not queue them behind 16.
-        client = WebhookClient(http, Clock(), cfg.settings.webhook_timeout, per_operator=2 * cfg.concurrency)
+        timeout = cfg.settings.webhook_timeout
+        client = WebhookClient(http, clock or Clock(), timeout, per_operator=2 * cfg.concurrency)
         run = await Driver(cfg, client, progress).play()
     return report.build(run)
 
