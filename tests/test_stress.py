@@ -19,7 +19,7 @@ from netspace_mock.stress import plan as plans
 from netspace_mock.stress.command import play
 from netspace_mock.stress.ledger import Entry, Observed, check, reconcile
 from netspace_mock.stress.plan import Mix
-from netspace_mock.stress.runner import Config
+from netspace_mock.stress.runner import Config, Pace
 from support import API_KEY, SECRET
 from wallets import Wallet, serve
 
@@ -292,6 +292,7 @@ async def test_the_command_exits_0_with_its_json_and_junit(aiohttp_server, tmp_p
     )
     assert code == 0, out + err
     assert "RECONCILED: 60 rounds" in out and "--seed 9 plays it again" in out
+    assert "rounds 60/60 " in err  # the progress line, at the end in a log that is not a terminal
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["seed"] == 9 and report["passed"] is True and report["rounds"]["played"] == 60
     assert {"bet", "win", "balance"} <= set(report["calls"]["latency_ms"])
@@ -373,3 +374,39 @@ async def test_players_come_from_a_file(aiohttp_server, tmp_path):
     )
     assert code == 0, out + err
     assert {p["player_id"] for p in wallet.of("bet")} == {"alice", "bob"}
+
+
+async def test_duplicate_transaction_to_a_win_counts_as_delivered(aiohttp_server):
+    wallet = Wallet()
+    url = await serve(aiohttp_server, wallet)
+    wallet.fail("win", *["duplicate"] * 30)  # booked, then answered DUPLICATE_TRANSACTION
+    no_faults = Mix.parse("refund=0,rollback=0,bet_timeout=0,duplicate_win=0,retry_win=0,interleave=0")
+    report = await play(config(url, rounds=30, players=3, mix=no_faults))
+    check_reconciled(report)
+    assert len(wallet.of("win")) == 30  # none retried
+    kinds = {k["kind"]: k for k in report["errors"]["by_kind"]}
+    assert kinds["win business_error DUPLICATE_TRANSACTION"] == {
+        "kind": "win business_error DUPLICATE_TRANSACTION",
+        "count": 30,
+        "mishandled": False,
+        "example": "duplicate transaction",
+    }
+
+
+async def test_a_duration_bounds_the_run(aiohttp_server):
+    url = await serve(aiohttp_server, Wallet(["slow:0.02"]))
+    report = await play(config(url, rounds=100_000, duration=0.3, concurrency=2))
+    check_reconciled(report)
+    assert 0 < report["rounds"]["played"] < 100_000
+
+
+async def test_a_rate_spaces_the_rounds_starts():
+    pace = Pace(1000.0)
+    await pace.wait()
+    first = pace.next
+    for _ in range(4):
+        await pace.wait()
+    assert pace.next >= first + 4 / 1000 - 1e-9  # never faster than the rate (later when the loop is busy)
+    unpaced = Pace(None)
+    await unpaced.wait()
+    assert unpaced.next == 0.0
