@@ -19,7 +19,8 @@ from netspace_mock.store.rounds import Round
 from netspace_mock.stress import plan as plans
 from netspace_mock.stress.command import play
 from netspace_mock.stress.plan import Mix
-from netspace_mock.stress.runner import Config, Source, session_id
+from netspace_mock.stress.record import Config
+from netspace_mock.stress.runner import Source, session_id
 from netspace_mock.webhooks.client import signed_headers
 
 TARGET = 0.5

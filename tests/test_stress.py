@@ -19,7 +19,8 @@ from netspace_mock.stress import plan as plans
 from netspace_mock.stress.command import play
 from netspace_mock.stress.ledger import Entry, Observed, check, reconcile
 from netspace_mock.stress.plan import Mix
-from netspace_mock.stress.runner import Config, Pace
+from netspace_mock.stress.record import Config
+from netspace_mock.stress.runner import Pace
 from support import API_KEY, SECRET
 from wallets import Wallet, serve
 

@@ -23,7 +23,8 @@ from netspace_mock.stress.options import (
     MAX_ROUNDS,
 )
 from netspace_mock.stress.plan import Mix
-from netspace_mock.stress.runner import Config, Driver, StressError
+from netspace_mock.stress.record import Config, StressError
+from netspace_mock.stress.runner import Driver
 from netspace_mock.webhooks import targets
 from netspace_mock.webhooks.client import WebhookClient
 

@@ -10,9 +10,10 @@ from xml.etree import ElementTree as ET
 
 from netspace_mock.stress import ledger
 from netspace_mock.stress.ledger import PlayerReconciliation, Verdict
-from netspace_mock.stress.runner import Run, percentile
+from netspace_mock.stress.record import Run, percentile
 
 SHARES = (0.5, 0.9, 0.99, 0.999)
+SHOWN = 20  # players off shown in the text; --json has every one
 
 
 def build(run: Run) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def text(report: dict[str, Any]) -> str:
     lines.append(
         f"reconcile   {rec['players_reconciled']} of {report['players']} players reconcile to the cent"
     )
-    for p in rec["discrepancies"]:
+    for p in rec["discrepancies"][:SHOWN]:
         lines.append(
             f"  {p['player_id']}: the wallet answers {_money(p['answered_balance'])}, the ledger implies "
             f"{_money(p['expected_balance'])}{_range(p['expected_range'])} (start {_money(p['start_balance'])})"
@@ -143,6 +144,8 @@ def text(report: dict[str, Any]) -> str:
                 f"{first['round_id'] or '-'}: answered {_money(first['answered_balance'])}, expected "
                 f"{_money(first['expected_balance'])}{_range(first['expected_range'])}, off by {first['off_by']}"
             )
+    if len(rec["discrepancies"]) > SHOWN:
+        lines.append(f"  … and {len(rec['discrepancies']) - SHOWN} more players (all of them in --json)")
     lines.append("")
     if report["passed"]:
         lines.append(f"RECONCILED: {r['played']} rounds, every balance to the cent, no call mishandled")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from netspace_mock.domain import calls, money
 from netspace_mock.stress import report
 from netspace_mock.stress.command import play
 from netspace_mock.stress.plan import Mix
-from netspace_mock.stress.runner import Config, StressError
+from netspace_mock.stress.record import Config, StressError
 from netspace_mock.web.portal import render
 from netspace_mock.web.portal.render import EMPTY, Html, join, tag
 from netspace_mock.web.portal.visit import Visit
@@ -94,7 +95,7 @@ def _config(visit: Visit) -> Config:
         concurrency=_number(visit, "concurrency", DEFAULT_CONCURRENCY, MAX_CONCURRENCY),
         rate=None,
         mix=Mix(),
-        seed=platform.ids.rng.getrandbits(32),
+        seed=secrets.randbits(32),  # not the platform's seeded draws: a run must not shift its ids
         settings=platform.settings,
     )
 
