@@ -23,7 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"rounds to play (default {DEFAULT_ROUNDS}; at most {MAX_ROUNDS})",
     )
     add("--duration", type=float, default=None, help=f"seconds to play at most (at most {MAX_DURATION:g})")
-    add("--concurrency", type=int, default=8, help="rounds in flight at once (default 8)")
+    add(
+        "--concurrency",
+        type=int,
+        default=8,
+        help="turns in flight at once: a round, or two of one player when interleaved (default 8)",
+    )
     add(
         "--rate",
         type=float,
