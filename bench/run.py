@@ -13,7 +13,7 @@ from pathlib import Path
 
 from common import options, pin_load, save, table
 
-BENCHMARKS = ["catalog", "launch", "rounds", "coldstart", "memory"]
+BENCHMARKS = ["catalog", "launch", "rounds", "stress", "coldstart", "memory"]
 
 
 def main(argv: list[str]) -> int:

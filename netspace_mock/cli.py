@@ -1,4 +1,5 @@
-"""The command line: `serve` runs the mock, `sign` prints the headers and a curl line for a request."""
+"""The command line: `serve` runs the mock, `sign` prints the headers and a curl line for a request,
+`certify` runs the certification suite and `stress` plays platform traffic against a wallet."""
 
 from __future__ import annotations
 
@@ -53,6 +54,19 @@ CERTIFY_HELPS = {
     "api_key": "API key sent to the webhook as X-API-Key",
     "secret_key": "secret key the calls to the webhook are signed with",
 }
+
+
+STRESS_SETTINGS = (
+    "api_key",
+    "secret_key",
+    "webhook_timeout",
+    "webhook_retries",
+    "webhook_backoff",
+    "close_lost_rounds",
+    "webhook_allowed_hosts",
+    "seed",
+)
+STRESS_HELPS = {"seed": "seed of the plan, so a run plays the same rounds again (default: drawn and printed)"}
 
 
 def _flag_value(f, text: str):
@@ -125,6 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
         certify, only=("api_key", "secret_key", "webhook_timeout", "seed"), helps=CERTIFY_HELPS
     )
     terminal.register(commands, _add_settings_flags)  # tail, play, rounds, resend, reset, webhook, ...
+
+    stress = commands.add_parser(
+        "stress",
+        help="play platform traffic against an operator webhook and reconcile it (exit 0 reconciled, "
+        "1 not, 2 error)",
+        description="Play rounds against an operator webhook as the platform would, faults included, and "
+        "reconcile every player's balance to the cent. Exit code 0: reconciled and no call mishandled; "
+        "1: a balance is off or a call was mishandled; 2: a usage error, an unreachable webhook, a player "
+        "without an account or any other error.",
+    )
+    from netspace_mock.stress.options import add_arguments
+
+    add_arguments(stress)
+    _add_settings_flags(stress, only=STRESS_SETTINGS, helps={**CERTIFY_HELPS, **STRESS_HELPS})
     return parser
 
 
@@ -340,4 +368,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from netspace_mock.certification.command import certify
 
         return asyncio.run(certify(args, settings))
+    if args.command == "stress":
+        from netspace_mock.stress.command import stress
+
+        return asyncio.run(stress(args, settings))
     return EXIT_ERROR

@@ -61,6 +61,8 @@ FLAW_NAMES = {
     "rollback_unknown_errors": "answers INTERNAL_ERROR to a rollback of a transaction it never booked",
     "refund_does_nothing": "acknowledges a refund without giving the stake back",
     "debits_free_bets": "debits the stake of a free bet",
+    "lost_updates": "reads the balance, awaits, then writes what it read plus the call's amount: a call "
+    "of the same player booked meanwhile is lost (a read-modify-write across an await)",
 }
 WITH_VALUE = {name.partition(":")[0] for name in FLAW_NAMES if ":" in name}  # sleep, late, slow, business
 # The defects a certification run must fail (tests/test_certification.py BREAKS says which test each
@@ -229,7 +231,13 @@ class Wallet:
         code = next((f[9:] for f in flaws if f.startswith("business:")), None)
         if code:
             return web.json_response(refusal(code))
-        answer, status = self._refused_account(p) or self._book(p, flaws)
+        refused = self._refused_account(p)
+        if refused is None and "lost_updates" in flaws and p["action_type"] != "balance":
+            key = (p["player_id"], p["currency"])
+            read = self.balances[key]
+            await asyncio.sleep(0.002)  # another call of the player may book meanwhile
+            self.balances[key] = read  # the mistake: it writes over what was booked since it read
+        answer, status = refused or self._book(p, flaws)
         if "duplicate" in flaws:
             return web.json_response(refusal("DUPLICATE_TRANSACTION"))
         late = seconds(flaws, "late")

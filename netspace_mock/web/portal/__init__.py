@@ -23,6 +23,7 @@ from netspace_mock.web.portal import (
     registration,
     reports,
     settings_page,
+    stress_run,
     transactions,
 )
 from netspace_mock.web.portal.pages import NO_FORM, POLL, PUBLIC, SIGNED_IN
@@ -48,6 +49,8 @@ ROUTES = [
     ("POST", "/portal/integration/activation", integration.request_activation, SIGNED_IN),
     ("POST", "/portal/integration/certification", integration.start_certification, SIGNED_IN),
     ("GET", "/portal/integration/certification/{run_id}/progress", certification.progress, POLL),
+    ("POST", "/portal/integration/stress", stress_run.start, SIGNED_IN),
+    ("GET", "/portal/integration/stress/progress", stress_run.progress, POLL),
     ("GET", "/portal/players", players.page, SIGNED_IN),
     ("GET", "/portal/transactions", transactions.page, SIGNED_IN),
     ("POST", "/portal/transactions/resend", transactions.resend, SIGNED_IN),
@@ -102,3 +105,4 @@ def setup(app: web.Application) -> None:
     add(app, "*", "/portal/{rest:.*}", pages.handler(unknown, NO_FORM))
     app[certification.RUNS] = {}
     app.on_shutdown.append(certification.stop_runs)
+    stress_run.setup(app)

@@ -9,7 +9,7 @@ from aiohttp import web
 from netspace_mock.domain import calls, money, portal
 from netspace_mock.domain import certification_runs as suite
 from netspace_mock.errors import ApiError, InvalidRequest
-from netspace_mock.web.portal import certification, endpoint_tester, render
+from netspace_mock.web.portal import certification, endpoint_tester, render, stress_run
 from netspace_mock.web.portal.dashboard import steps_strip
 from netspace_mock.web.portal.render import EMPTY, Html, join, tag
 from netspace_mock.web.portal.visit import Visit
@@ -112,6 +112,7 @@ async def render_page(
         run=sections["run"],
         runs=sections["runs"],
         activation=_activation(visit, cert["certified"]),
+        stress=stress_run.section(visit),
     )
     return visit.page("Integration", body, active="integration", status=status, notice=notice)
 

@@ -1,0 +1,1 @@
+"""`netspace-mock stress`: platform traffic played against an operator wallet, and its reconciliation."""
