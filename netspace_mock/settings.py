@@ -102,8 +102,9 @@ class Settings:
         group="webhooks",
     )
     freebet_requires_player: bool = _opt(
-        True,
-        "assigning a free bet needs a player the platform has launched (else PLAYER_NOT_FOUND)",
+        False,
+        "assigning a free bet needs a player the platform has launched (else PLAYER_NOT_FOUND); off: a "
+        "free bet for a player not seen yet waits for their first session",
         group="platform",
     )
     sweep_interval: float = _opt(
