@@ -61,6 +61,12 @@ def test_canonical_form_from_the_table(raw, expected):
     assert js_json.canonical(jsonio.loads(raw.encode())) == expected.encode()
 
 
+@pytest.mark.parametrize(("raw", "expected"), TABLE, ids=[raw for raw, _ in TABLE])
+def test_the_fast_encoder_and_the_plain_walk_agree(raw, expected):
+    value = jsonio.loads(raw.encode())
+    assert js_json.stringify(value) == expected
+
+
 def test_a_canonical_body_is_its_own_canonical_form():
     for _, expected in TABLE:
         assert js_json.canonical(jsonio.loads(expected.encode())) == expected.encode()
@@ -104,6 +110,7 @@ def test_node_gives_the_same_canonical_forms():
 
 @pytest.mark.skipif(NODE is None, reason="node is not on PATH")
 def test_node_writes_random_numbers_as_we_do():
+    """Each number alone (so each takes the fast encoder or the plain walk on its own) and all in one."""
     draw = random.Random(20)
     numbers = [
         f"{draw.choice(['', '-'])}{draw.randint(0, 10 ** draw.randint(1, 17))}"
@@ -111,9 +118,13 @@ def test_node_writes_random_numbers_as_we_do():
         f"{draw.choice(['', f'e{draw.randint(-30, 30)}', f'E+{draw.randint(0, 25)}'])}"
         for _ in range(400)
     ]
-    body = "[" + ",".join(numbers) + "]"
-    script = "process.stdout.write(JSON.stringify(JSON.parse(require('fs').readFileSync(0, 'utf8'))));"
-    done = subprocess.run(
-        [NODE, "-e", script], input=body, capture_output=True, text=True, timeout=60, check=True
+    bodies = [f'{{"n":{n}}}' for n in numbers] + ["[" + ",".join(numbers) + "]"]
+    script = (
+        "const bodies = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "process.stdout.write(JSON.stringify(bodies.map((b) => JSON.stringify(JSON.parse(b)))));"
     )
-    assert js_json.canonical(jsonio.loads(body.encode())).decode() == done.stdout
+    done = subprocess.run(
+        [NODE, "-e", script], input=json.dumps(bodies), capture_output=True, text=True, timeout=60, check=True
+    )
+    ours = [js_json.canonical(jsonio.loads(b.encode())).decode() for b in bodies]
+    assert ours == json.loads(done.stdout)
