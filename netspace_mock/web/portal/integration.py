@@ -9,7 +9,7 @@ from aiohttp import web
 from netspace_mock.domain import calls, money, portal
 from netspace_mock.domain import certification_runs as suite
 from netspace_mock.errors import ApiError, InvalidRequest
-from netspace_mock.web.portal import certification, render
+from netspace_mock.web.portal import certification, integration_warnings, render
 from netspace_mock.web.portal.dashboard import steps_strip
 from netspace_mock.web.portal.render import EMPTY, Html, join, tag
 from netspace_mock.web.portal.visit import Visit
@@ -111,6 +111,7 @@ async def render_page(
         run=sections["run"],
         runs=sections["runs"],
         activation=_activation(visit, cert["certified"]),
+        warnings=await integration_warnings.section(visit),
     )
     return visit.page("Integration", body, active="integration", status=status, notice=notice)
 
