@@ -311,3 +311,10 @@ async def test_the_settings_page_shows_the_lenient_settings(client, portals):
     _, page = await portal.get("/portal/settings")
     for flag in ("--strict", "--empty-body-signature", "--canonical-body", "--unknown-query-parameters"):
         assert f"<code>{flag}</code>" in page
+
+
+async def test_a_warning_line_is_printable_ascii_whatever_the_request_holds(client):
+    status, warnings, _ = await send(client, "GET", CATALOG + "?%01%C3%A7=1&x%0D%0Ay=2")
+    assert status == 200 and len(warnings) == 1
+    assert warnings[0].isascii() and warnings[0].isprintable(), warnings
+    assert "\\x01\\xe7" in warnings[0] and "x\\x0d\\x0ay" in warnings[0]

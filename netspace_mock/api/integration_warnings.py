@@ -37,7 +37,8 @@ STAND_IN_NAMES = {b"undefined": "JSON.stringify(undefined)", b"{}": "JSON.string
 
 def note(request: web.Request, kind: str, line: str) -> None:
     """One warning for this request: made one line of printable ASCII, as a header value must be."""
-    text = " ".join(line.split()).encode("ascii", "backslashreplace").decode("ascii")
+    text = line.encode("ascii", "backslashreplace").decode("ascii")
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)  # CR, LF and the like
     if len(text) > LINE_LIMIT:
         text = text[: LINE_LIMIT - 3] + "..."
     request.setdefault(NOTED, []).append((kind, text))
