@@ -318,3 +318,32 @@ async def test_a_warning_line_is_printable_ascii_whatever_the_request_holds(clie
     assert status == 200 and len(warnings) == 1
     assert warnings[0].isascii() and warnings[0].isprintable(), warnings
     assert "\\x01\\xe7" in warnings[0] and "x\\x0d\\x0ay" in warnings[0]
+
+
+async def test_counts_that_could_not_be_written_are_kept_for_the_next_write(tmp_path):
+    from netspace_mock.domain.integration_warnings import IntegrationWarnings
+    from netspace_mock.store import Database
+
+    db = Database(str(tmp_path / "w.db"))
+    await db.open()
+    await db.execute(
+        "INSERT INTO operators(id, name, api_key, secret_key, created_at) VALUES (1, 'a', 'k', 's', 'now')"
+    )
+    counts = IntegrationWarnings()
+    counts.note(1, "empty_body_form", "GET", "/api/a", "first", 10.0)
+    await db.close()
+    with pytest.raises(Exception, match="closed"):
+        await counts.flush(db)
+    counts.note(1, "empty_body_form", "GET", "/api/b", "newer", 20.0)
+    await db.open()
+    try:
+        [seen] = await counts.of_operator(db, 1)
+        assert (seen.count, seen.first_seen, seen.last_seen, seen.path, seen.line) == (
+            2,
+            10.0,
+            20.0,
+            "/api/b",
+            "newer",
+        )
+    finally:
+        await db.close()

@@ -7,6 +7,8 @@ from the app's background task, at shutdown, and before they are read.
 
 from __future__ import annotations
 
+import asyncio
+
 from netspace_mock.store import integration_warnings as store
 from netspace_mock.store.db import Database
 from netspace_mock.store.integration_warnings import Seen
@@ -17,6 +19,8 @@ FLUSH_INTERVAL = 2.0  # seconds between the background task's writes of the coun
 class IntegrationWarnings:
     def __init__(self) -> None:
         self._pending: dict[tuple[int, str], Seen] = {}
+        # One write at a time: a reader's flush waits for the background one, so it reads its counts.
+        self._writing = asyncio.Lock()
 
     def note(self, operator_id: int, kind: str, method: str, path: str, line: str, at: float) -> None:
         """Count one warning; the latest example wins."""
@@ -29,6 +33,10 @@ class IntegrationWarnings:
 
     async def flush(self, db: Database) -> None:
         """Write the counts gathered so far; on a failure they stay gathered, for the next flush."""
+        async with self._writing:
+            await self._write(db)
+
+    async def _write(self, db: Database) -> None:
         if not self._pending:
             return
         taken, self._pending = self._pending, {}
