@@ -347,3 +347,12 @@ async def test_counts_that_could_not_be_written_are_kept_for_the_next_write(tmp_
         )
     finally:
         await db.close()
+
+
+async def test_openapi_documents_the_warning_header_on_every_answer(client):
+    async with client.client.get("/openapi.json") as resp:
+        doc = await resp.json()
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            for status in ("200", "default"):
+                assert HEADER in op["responses"][status]["headers"], (method, path, status)

@@ -7,12 +7,23 @@ from typing import Any
 
 from netspace_mock import __version__, schemas
 from netspace_mock.api.call import Route
+from netspace_mock.api.integration_warnings import HEADER
 
 SIGNING_HEADERS = ("X-API-Key", "X-Timestamp", "X-Signature")
 
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+# Any answer may carry it, once per warning (docs/protocol.md, "Integration warnings").
+WARNING_HEADERS = {
+    HEADER: {
+        "description": "one line per integration warning: the request was accepted only because a "
+        "setting is lenient, and the real platform may refuse it",
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _operation(route: Route) -> dict[str, Any]:
@@ -28,6 +39,7 @@ def _operation(route: Route) -> dict[str, Any]:
         "responses": {
             "default": {
                 "description": "error envelope",
+                "headers": WARNING_HEADERS,
                 "content": {"application/json": {"schema": _ref("error")}},
             }
         },
@@ -59,6 +71,7 @@ def _operation(route: Route) -> dict[str, Any]:
         }
     op["responses"]["200"] = {
         "description": route.summary,
+        "headers": WARNING_HEADERS,
         "content": {"application/json": {"schema": _ref(route.response)}},
     }
     return op
