@@ -14,7 +14,7 @@ from aiohttp import web
 from netspace_mock.api import routes
 from netspace_mock.api.pipeline import ANSWERS, REPLAYS, STATIC_KEPT, pipeline
 from netspace_mock.api.replay import ReplayDetector
-from netspace_mock.domain import free_bets, launch_tokens
+from netspace_mock.domain import free_bets, integration_warnings, launch_tokens
 from netspace_mock.domain.catalog import Catalog
 from netspace_mock.domain.operators import OperatorDirectory
 from netspace_mock.domain.platform import Platform
@@ -108,7 +108,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    app.cleanup_ctx.extend([platform_context, dispatcher_context, sweeper_context])
+    async def warnings_context(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(_write_warnings_forever(app[PLATFORM]))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await _write_warnings(app[PLATFORM])  # the counts of the last seconds, before the database closes
+
+    app.cleanup_ctx.extend([platform_context, dispatcher_context, sweeper_context, warnings_context])
     # The three HTTP sides, each unaware of the others: the API, the pages, the reference wallet.
     routes.setup(app)
     add(app, "GET", "/sdk/netspace-sdk.js", assets.sdk)
@@ -126,3 +134,17 @@ async def _sweep_forever(platform: Platform) -> None:
             await free_bets.sweep(platform)
         except Exception:
             log.exception("free bet sweep failed; trying again in %s s", platform.settings.sweep_interval)
+
+
+async def _write_warnings(platform: Platform) -> None:
+    try:
+        await platform.integration_warnings.flush(platform.db)
+    except Exception:
+        log.exception("writing the integration warnings' counts failed; they are kept for the next try")
+
+
+async def _write_warnings_forever(platform: Platform) -> None:
+    """Write the integration warnings counted in memory every few seconds (domain.integration_warnings)."""
+    while True:
+        await asyncio.sleep(integration_warnings.FLUSH_INTERVAL)
+        await _write_warnings(platform)

@@ -32,6 +32,8 @@ def _add_settings_flags(
         default = f.default
         env = settings_mod.env_name(f)
         meaning = (helps or {}).get(f.name, f.metadata["help"])
+        # A true-or-false setting may be given bare: `--strict` is `--strict true`.
+        bare = {"nargs": "?", "const": True} if settings_mod.value_type(f) is bool else {}
         parser.add_argument(
             settings_mod.flag_name(f),
             dest=f.name,
@@ -39,6 +41,7 @@ def _add_settings_flags(
             metavar=f.name.upper(),
             type=lambda text, f=f: _flag_value(f, text),
             help=f"{meaning} (env {env}; default {default!r})",
+            **bare,
         )
 
 
@@ -201,7 +204,7 @@ async def _serve_until_stopped(settings: Settings, loop_name: str, listener: Que
         f"netspace-mock {__version__} serving on {url}\n"
         f"  API key     {settings.api_key}\n  Secret key  {_shown_secret(settings)}\n"
         f"  Database    {settings.db}\n  Event loop  {loop_name}\n  Webhook     {settings.webhook_url or url + '/operator/webhook (reference wallet)'}\n"
-        f"{portal_line(settings)}\n" + "\n".join(sign_hint(settings)),
+        f"{portal_line(settings)}\n{checks_line(settings)}\n" + "\n".join(sign_hint(settings)),
         flush=True,
     )
     await stop.wait()
@@ -248,6 +251,21 @@ def portal_line(settings: Settings) -> str:
     if settings.open_registration == "off":
         return f"{where} (registration closed: --open-registration off)"
     return f"{where} (registration closed: not on loopback; --open-registration on opens it)"
+
+
+def checks_line(settings: Settings) -> str:
+    """The banner's line on the lenient settings: strict, or those that let through what the real
+    platform might refuse (with an integration warning, for a signature, body or query)."""
+    if settings.strict:
+        return "  Checks      strict (--strict): what the real platform might refuse is refused"
+    lenient = [
+        f"{name}={str(getattr(settings, name)).lower()}"
+        for name, value in settings_mod.STRICT.items()
+        if getattr(settings, name) != value
+    ]
+    if not lenient:
+        return "  Checks      every lenient setting at its strictest"
+    return f"  Checks      lenient: {' '.join(lenient)} (--strict for all at their strictest)"
 
 
 def _shown_secret(settings: Settings) -> str:

@@ -21,6 +21,7 @@ EXTRA_FIELDS = (
     "outcome",
     "attempt",
     "replay",
+    "warnings",
 )
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

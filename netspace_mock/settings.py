@@ -59,6 +59,35 @@ class Settings:
         choices=("either", "path", "path_qs"),
         group="signing",
     )
+    empty_body_signature: str = _opt(
+        "any",
+        "what BODY a request without a body may be signed with: `empty`, the empty string only; "
+        "`braces` or `undefined`, the empty string or that one stand-in (`{}`, `undefined`); `any`, the "
+        'empty string or any of `{}`, `undefined`, `null`, `""` (what the guide\'s `JSON.stringify(body)` '
+        "gives); a stand-in is accepted with an integration warning",
+        choices=("empty", "braces", "undefined", "any"),
+        group="signing",
+    )
+    canonical_body: bool = _opt(
+        False,
+        "refuse (`400`) a body that is not what `JSON.stringify` gives for its own parse (`50.0`, spaces "
+        "after `:`); off: accept it with an integration warning",
+        group="signing",
+    )
+    unknown_query_parameters: str = _opt(
+        "warn",
+        "a query parameter a route does not know (`limit`, `offset`): `warn`, ignored with an integration "
+        "warning; `refuse`, `400`",
+        choices=("warn", "refuse"),
+        group="signing",
+    )
+    strict: bool = _opt(
+        False,
+        "every lenient setting at its strictest, for a CI run that wants to be sure: "
+        "`empty_body_signature` `empty`, `signature_path` `path`, `canonical_body` on, "
+        "`freebet_requires_player` on, `unknown_query_parameters` `refuse`",
+        group="signing",
+    )
     max_body_bytes: int = _opt(1_048_576, "largest accepted request body, in bytes (larger: `413`)")
     idle_timeout: float = _opt(
         60.0,
@@ -102,8 +131,9 @@ class Settings:
         group="webhooks",
     )
     freebet_requires_player: bool = _opt(
-        True,
-        "assigning a free bet needs a player the platform has launched (else PLAYER_NOT_FOUND)",
+        False,
+        "assigning a free bet needs a player the platform has launched (else PLAYER_NOT_FOUND); off: a "
+        "free bet for a player not seen yet waits for their first session",
         group="platform",
     )
     sweep_interval: float = _opt(
@@ -135,6 +165,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         test_players(self.wallet_test_players)  # refused here, with its reason, before anything starts
+        if self.strict:
+            for name, value in STRICT.items():
+                object.__setattr__(self, name, value)  # frozen: set once, while being built
 
     @property
     def base_url(self) -> str:
@@ -152,6 +185,16 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+# What `strict` sets: every setting that lets a request through which the real platform might refuse.
+STRICT: dict[str, Any] = {
+    "empty_body_signature": "empty",
+    "signature_path": "path",
+    "canonical_body": True,
+    "freebet_requires_player": True,
+    "unknown_query_parameters": "refuse",
+}
 
 
 def listens_on_loopback(host: str) -> bool:
@@ -241,6 +284,13 @@ def from_sources(flags: dict[str, Any], environ: dict[str, str] | None = None) -
     for name in AT_LEAST_ONE:
         if name in values and values[name] < 1:
             raise ValueError(f"{name}: expected a whole number of 1 or more, got {values[name]}")
+    if values.get("strict"):
+        for name, value in STRICT.items():
+            if name in values and values[name] != value:
+                raise ValueError(
+                    f"strict sets {name} to {_shown(value).strip('`')}, but it is also given as "
+                    f"{_shown(values[name]).strip('`')}: drop one of the two"
+                )
     return Settings(**values)
 
 

@@ -95,16 +95,47 @@ def candidate_paths(raw_path: str, mode: str) -> list[str]:
     return [path_only, raw_path] if mode == "either" else [path_only]
 
 
+# The BODY an empty body may be signed with besides the empty string, per `empty_body_signature`: what
+# the guide's JSON.stringify(body) gives for no body (undefined), {}, null or "".
+STAND_INS = {
+    "empty": (),
+    "braces": (b"{}",),
+    "undefined": (b"undefined",),
+    "any": (b"undefined", b"{}", b"null", b'""'),
+}
+
+
+@dataclass(frozen=True)
+class SignedOver:
+    """What a valid signature covered: the PATH form, and the stand-in for an empty body (None: the body
+    as sent)."""
+
+    path: str
+    stand_in: bytes | None = None
+
+
 def verify(
-    secret: str, timestamp: str, method: str, raw_path: str, body: bytes, given: str, mode: str
-) -> None:
-    """Return when `given` signs the request under one of the PATH forms `mode` accepts (the first that
-    matches); otherwise raise SignatureError with the diagnosis, which only a failed request pays for:
-    the form of the header first, then the likely mistake."""
+    secret: str,
+    timestamp: str,
+    method: str,
+    raw_path: str,
+    body: bytes,
+    given: str,
+    mode: str,
+    empty_body: str = "empty",
+) -> SignedOver:
+    """What `given` signs, under the first PATH form `mode` accepts that matches (and, for an empty body,
+    the first form `empty_body` accepts); otherwise raise SignatureError with the diagnosis, which only a
+    failed request pays for: the form of the header first, then the likely mistake."""
     paths = candidate_paths(raw_path, mode)
     for path in paths:
         if signature_matches(secret, given, string_to_sign(timestamp, method, path, body)):
-            return
+            return SignedOver(path)
+    if not body:
+        for stand_in in STAND_INS[empty_body]:
+            for path in paths:
+                if signature_matches(secret, given, string_to_sign(timestamp, method, path, stand_in)):
+                    return SignedOver(path, stand_in)
     given = given.strip()
     if not HEX_SIGNATURE.fullmatch(given):
         raise SignatureError(
@@ -165,18 +196,27 @@ def diagnose(
                     f"it matches the body re-serialised as {label}, but the bytes sent differ: "
                     "sign the exact body you send"
                 )
-        for stand_in in (b"{}", b"undefined", b"null", b'""'):
+        for stand_in in STAND_INS["any"]:
             if stand_in != body and hits(timestamp, method, path, stand_in):
                 shown = stand_in.decode()
-                return f"it was computed with BODY {shown!r}, but the body sent is {'empty' if not body else 'different'}"
+                if body:
+                    return f"it was computed with BODY {shown!r}, but the body sent is different"
+                return (
+                    f"it was computed with BODY {shown!r}, but the body sent is empty: sign the empty "
+                    f"string, or relax empty_body_signature (--empty-body-signature any) to accept {shown!r}"
+                )
         if hits(timestamp, method.lower(), path, body):
             return "it was computed with a lower-case METHOD: METHOD must be upper-case"
     if "?" in raw_path and raw_path not in paths and hits(timestamp, method, raw_path, body):
         return (
-            "it covers the query string, but this server is set to sign the path alone (signature_path=path)"
+            "it covers the query string, but this server is set to sign the path alone (signature_path=path); "
+            "sign the path alone, or relax it with --signature-path either"
         )
     if "?" in raw_path and path_only not in paths and hits(timestamp, method, path_only, body):
-        return "it covers the path alone, but this server is set to sign path?query (signature_path=path_qs)"
+        return (
+            "it covers the path alone, but this server is set to sign path?query (signature_path=path_qs); "
+            "sign path?query, or relax it with --signature-path either"
+        )
     for other in ("GET", "POST", "PUT", "DELETE", "PATCH"):
         if other != method and any(hits(timestamp, other, p, body) for p in paths):
             return f"it was computed for METHOD {other}, but the request is a {method}"

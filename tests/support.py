@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestClient
 
-from netspace_mock import schemas, signing
+from netspace_mock import js_json, schemas, signing
 from netspace_mock.api.routes import ROUTES
 from netspace_mock.client import AsyncNetspaceSDK
 
@@ -65,6 +65,11 @@ def check_schema(method: str, path: str, status: int, body: Any) -> None:
     assert not found, f"{method} {path} answered {status} off its schema: {found}\n{json.dumps(body)[:2000]}"
 
 
+def stringified(payload: Any) -> bytes:
+    """What JSON.stringify(payload) gives, as UTF-8 (tuples as arrays, as json.dumps writes them)."""
+    return js_json.canonical(json.loads(json.dumps(payload)))
+
+
 class Signed:
     """Acts as an operator through the project's own client (netspace_mock.client), signing every request,
     and validates every answer against its schema. `client` is aiohttp's TestClient of the app."""
@@ -90,7 +95,9 @@ class Signed:
         headers: dict[str, str] | None = None,
         expect: int | None = None,
     ) -> tuple[int, Any]:
-        body = raw if raw is not None else (b"" if payload is None else json.dumps(payload).encode())
+        # A payload is sent as JSON.stringify would send it, as a client written after the guide does:
+        # the canonical form, which carries no integration warning (test_integration_warnings.py).
+        body = raw if raw is not None else (b"" if payload is None else stringified(payload))
         if isinstance(body, str):
             body = body.encode()
         status, answer = await self.sdk.send(method, path, body, headers)

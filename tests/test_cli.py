@@ -411,3 +411,14 @@ def test_port_in_use_exits_with_a_clear_message(tmp_path):
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_strict_says_so_in_the_banner_and_refuses_a_conflicting_flag(serve, tmp_path):
+    server = serve("--port", "0", "--db", str(tmp_path / "strict.db"), "--strict")
+    assert (
+        _banner_line(server, "Checks") == "strict (--strict): what the real platform might refuse is refused"
+    )
+    assert server.stop()[0] == 0
+    done = cli("serve", "--strict", "--signature-path", "either", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "strict sets signature_path to path, but it is also given as either" in done.stderr

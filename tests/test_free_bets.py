@@ -92,14 +92,21 @@ async def test_assign_validation(fb_op, spec, fragment):
     assert (await platform.db.fetchone("SELECT COUNT(*) FROM free_bets"))[0] == 0
 
 
-async def test_assign_needs_a_known_player_and_a_real_game(fb_op):
-    await fb_op.error(
+async def test_assign_needs_a_known_player_when_the_setting_says_so(mock_factory, wallet):
+    op = await mock_factory(webhook_url=wallet.url, freebet_requires_player=True)
+    await op.ok("POST", "/api/game/launch", launch_body())
+    err = await op.error(
         "POST",
         "/api/v1/freebets/assign",
         assign_body(player_id="stranger"),
         status=404,
         code="PLAYER_NOT_FOUND",
     )
+    assert "--freebet-requires-player false" in err["message"]
+    assert (await assign(op))["player_id"] == "player-1"  # a launched player is known
+
+
+async def test_assign_needs_a_real_game(fb_op):
     await fb_op.error(
         "POST", "/api/v1/freebets/assign", assign_body(game_id="no-such-game"), status=404, code="NOT_FOUND"
     )
@@ -114,9 +121,11 @@ async def test_assign_needs_a_known_player_and_a_real_game(fb_op):
     assert "does not support BTC" in err["message"]
 
 
-async def test_unknown_players_allowed_when_the_setting_says_so(mock_factory, wallet):
-    op = await mock_factory(webhook_url=wallet.url, freebet_requires_player=False)
-    assert (await assign(op, player_id="stranger"))["status"] == "active"
+async def test_unknown_players_are_accepted_by_default(fb_op):
+    # A sign-up promotion (the guide's example): the free bet waits for the player's first session
+    # (tests/test_free_bet_promotion.py plays it).
+    assert fb_op.client.app[PLATFORM].settings.freebet_requires_player is False
+    assert (await assign(fb_op, player_id="stranger"))["status"] == "active"
 
 
 async def test_cancel_paths(fb_op):

@@ -275,10 +275,14 @@ async def test_body_re_serialised_differently_is_diagnosed(client, signed_as, se
     assert f"it matches the body re-serialised as {label}, but the bytes sent differ" in err["message"]
 
 
-async def test_get_signed_with_a_json_body_is_diagnosed(client):
+async def test_get_signed_with_a_json_body_is_diagnosed(make_client):
+    # With the default (`any`) a GET signed over '{}' is accepted with a warning (test_integration_
+    # warnings.py); only the strict form refuses it, and says which setting would accept it.
+    client = await make_client(empty_body_signature="empty")
     headers = client.headers("GET", CURRENCIES, "{}")
     err = await _unauthorized(client, "GET", CURRENCIES, headers=headers)
     assert "computed with BODY '{}', but the body sent is empty" in err["message"]
+    assert "--empty-body-signature any" in err["message"]
     assert err["details"]["string_to_sign"] == f"{headers['X-Timestamp']}GET{CURRENCIES}"
 
 

@@ -18,8 +18,10 @@ def authenticate(
     now: float,
     tolerance: int,
     path_mode: str,
-) -> Operator:
-    """The calling operator, or Unauthorized whose message names the one check that failed."""
+    empty_body: str = "empty",
+) -> tuple[Operator, signing.SignedOver]:
+    """The calling operator and what its signature covered, or Unauthorized whose message names the one
+    check that failed."""
     api_key = headers.get(signing.HEADER_KEY)
     timestamp = headers.get(signing.HEADER_TIMESTAMP)
     signature = headers.get(signing.HEADER_SIGNATURE)
@@ -36,7 +38,9 @@ def authenticate(
         raise Unauthorized(f"unknown API key {shown!r}")
     try:
         signing.check_timestamp(timestamp, now, tolerance)
-        signing.verify(operator.secret_key, timestamp, method, raw_path, body, signature, path_mode)
+        signed = signing.verify(
+            operator.secret_key, timestamp, method, raw_path, body, signature, path_mode, empty_body
+        )
     except signing.SignatureError as exc:
         raise Unauthorized(exc.reason, details=exc.details) from None
-    return operator
+    return operator, signed

@@ -7,6 +7,7 @@ from typing import Any
 
 from netspace_mock import __version__, schemas
 from netspace_mock.api.call import Route
+from netspace_mock.api.integration_warnings import HEADER
 
 SIGNING_HEADERS = ("X-API-Key", "X-Timestamp", "X-Signature")
 # An example of each path parameter: a real game, and ids of the shape the mock gives (a client such as
@@ -24,6 +25,16 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# Any answer may carry it, once per warning (docs/protocol.md, "Integration warnings").
+WARNING_HEADERS = {
+    HEADER: {
+        "description": "one line per integration warning: the request was accepted only because a "
+        "setting is lenient, and the real platform may refuse it",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def _operation(route: Route) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": f"{route.method.lower()}_{route.path.strip('/').replace('/', '_').replace('-', '_')}",
@@ -37,6 +48,7 @@ def _operation(route: Route) -> dict[str, Any]:
         "responses": {
             "default": {
                 "description": "error envelope",
+                "headers": WARNING_HEADERS,
                 "content": {"application/json": {"schema": _ref("error")}},
             }
         },
@@ -72,6 +84,7 @@ def _operation(route: Route) -> dict[str, Any]:
         }
     op["responses"]["200"] = {
         "description": route.summary,
+        "headers": WARNING_HEADERS,
         "content": {"application/json": {"schema": _ref(route.response)}},
     }
     return op

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import jsonio, schemas, signing
+from netspace_mock.api import integration_warnings
 from netspace_mock.api.auth import authenticate
 from netspace_mock.api.call import Call, Route
 from netspace_mock.api.replay import ReplayDetector
@@ -111,7 +112,7 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
             if request.body_exists:  # a GET has none: nothing to read, nothing to wait for
                 raw = await read_body(request, settings.body_timeout)
                 request[RAW_BODY] = raw
-            operator = authenticate(
+            operator, signed = authenticate(
                 request.headers,
                 request.method,
                 request.raw_path,
@@ -120,9 +121,11 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
                 now=platform.clock.now(),
                 tolerance=settings.timestamp_tolerance,
                 path_mode=settings.signature_path,
+                empty_body=settings.empty_body_signature,
             )
             request[OPERATOR] = operator
             operator_id = operator.id
+            integration_warnings.signature(request, signed, settings)
             replay = app[REPLAYS].seen(operator_id, request.headers[signing.HEADER_SIGNATURE])
         response = await handler(request)
     except web.HTTPException as exc:
@@ -131,13 +134,19 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(api_error(exc, request))
     except Exception as exc:
         response = close_if_late(error_response(api_error(exc, request)), exc)
+    warned = integration_warnings.attach(request, response, operator_id)
     if log.isEnabledFor(logging.INFO):
-        _log_request(request, response.status, operator_id, replay, started)
+        _log_request(request, response.status, operator_id, replay, started, warned)
     return response
 
 
 def _log_request(
-    request: web.Request, status: int, operator_id: int | None, replay: bool | None, started: float
+    request: web.Request,
+    status: int,
+    operator_id: int | None,
+    replay: bool | None,
+    started: float,
+    warned: list[str] | None = None,
 ) -> None:
     """The request's one log line. Its record is made here and handed to the logger's handlers, as
     Logger.info would after walking the stack for the caller's file and line, which no line shows;
@@ -154,8 +163,12 @@ def _log_request(
     }
     if replay is not None:
         fields["replay"] = replay
-    args = (method, path, status, shown_replay)
-    record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s%s", args, None, extra=fields)
+    shown_warnings = ""
+    if warned:
+        fields["warnings"] = warned
+        shown_warnings = f" (integration warning: {', '.join(warned)})"
+    args = (method, path, status, shown_replay, shown_warnings)
+    record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s%s%s", args, None, extra=fields)
     log.handle(record)
 
 
@@ -195,6 +208,8 @@ def endpoint(route: Route):
     the catalog does not change while the mock serves."""
 
     async def handle(request: web.Request) -> web.Response:
+        if request.query_string:
+            integration_warnings.query(request, route.query, request.app[PLATFORM].settings)
         if not route.static:
             return web.Response(body=await answer(request), headers=JSON_HEADERS)
         answers = request.app[ANSWERS]
@@ -209,7 +224,9 @@ def endpoint(route: Route):
             platform=request.app[PLATFORM], operator=request.get(OPERATOR), params=dict(request.match_info)
         )
         if route.request:
-            call.body = jsonio.loads(request.get(RAW_BODY, b""))
+            raw = request.get(RAW_BODY, b"")
+            call.body = jsonio.loads(raw)
+            integration_warnings.body(request, raw, call.body, call.platform.settings)
             schemas.validate(route.request, call.body)
         if route.query:
             call.query = parse_query(request, route.query)

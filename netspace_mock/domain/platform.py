@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netspace_mock.domain.catalog import Catalog
+from netspace_mock.domain.integration_warnings import IntegrationWarnings
 from netspace_mock.domain.launch_tokens import LaunchTokens
 from netspace_mock.domain.locks import KeyedLocks
 from netspace_mock.domain.operators import OperatorDirectory
@@ -30,6 +31,8 @@ class Platform:
     wake_dispatcher: Callable[[], None]
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     sessions: SessionCache = field(default_factory=SessionCache)  # as committed (domain.session_cache)
+    # Counted as requests come, written every few seconds (domain.integration_warnings).
+    integration_warnings: IntegrationWarnings = field(default_factory=IntegrationWarnings)
 
     def now_iso(self) -> str:
         return iso(self.clock.now())

@@ -9,7 +9,13 @@ from aiohttp import web
 from netspace_mock.domain import calls, money, portal
 from netspace_mock.domain import certification_runs as suite
 from netspace_mock.errors import ApiError, InvalidRequest
-from netspace_mock.web.portal import certification, endpoint_tester, render, stress_run
+from netspace_mock.web.portal import (
+    certification,
+    endpoint_tester,
+    integration_warnings,
+    render,
+    stress_run,
+)
 from netspace_mock.web.portal.dashboard import steps_strip
 from netspace_mock.web.portal.render import EMPTY, Html, join, tag
 from netspace_mock.web.portal.visit import Visit
@@ -113,6 +119,7 @@ async def render_page(
         runs=sections["runs"],
         activation=_activation(visit, cert["certified"]),
         stress=stress_run.section(visit),
+        warnings=await integration_warnings.section(visit),
     )
     return visit.page("Integration", body, active="integration", status=status, notice=notice)
 

@@ -18,7 +18,17 @@ GROUPS = (
         "Webhook delivery policy",
         ("webhook_timeout", "webhook_retries", "webhook_backoff", "close_lost_rounds", "attempt_retention"),
     ),
-    ("Signature checks", ("timestamp_tolerance", "signature_path")),
+    (
+        "Signature and request checks",
+        (
+            "strict",
+            "timestamp_tolerance",
+            "signature_path",
+            "empty_body_signature",
+            "canonical_body",
+            "unknown_query_parameters",
+        ),
+    ),
     (
         "Platform",
         (
