@@ -1,0 +1,122 @@
+"""What the request journal keeps of one request: built in the pipeline once the answer is known, and
+handed to the journal's writer (domain/journal.py), which writes it off the request's path.
+
+Kept: time, method, path and query, the headers that matter (the API key, the timestamp, the signature
+in part; never a secret: the operator's secret key is masked wherever it appears, in the query, a header
+or the body), the body (cut by the journal's bounds), the verdict (accepted, or the failed check with
+its diagnosis and string to sign), the integration warnings of the answer, an injected fault, the
+status and latency, and the ids the request touched. `/api` requests are recorded under the operator
+their API key names, the game page's calls under the session's operator; an /api request whose key
+names no operator goes to the journal's ring of strangers (domain/journal.py).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from netspace_mock import signing
+from netspace_mock.api.faulting import FAULT
+from netspace_mock.domain import faults
+from netspace_mock.domain.journal import Touched
+from netspace_mock.errors import ApiError, Unauthorized
+from netspace_mock.serving import PLATFORM, RAW_BODY, TOUCHED
+from netspace_mock.store.journal import Entry
+
+WARNING_HEADER = "X-Netspace-Mock-Warning"
+SHOWN_HEADERS = ("Content-Type", "User-Agent", signing.HEADER_KEY, signing.HEADER_TIMESTAMP)
+SIGNATURE_SHOWN = 12  # leading characters of X-Signature kept: enough to tell two apart
+HEADER_LIMIT = 256
+MASK = "[secret]"
+
+
+def _masked(text: str, secret: str) -> str:
+    return text.replace(secret, MASK) if secret else text
+
+
+def _masked_all(value: Any, secret: str) -> Any:
+    """Every string in a JSON-like value, masked."""
+    if isinstance(value, str):
+        return _masked(value, secret)
+    if isinstance(value, dict):
+        return {k: _masked_all(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_all(v, secret) for v in value]
+    return value
+
+
+def _headers(request: web.Request, secret: str) -> dict[str, str]:
+    shown = {}
+    for name in SHOWN_HEADERS:
+        value = request.headers.get(name)
+        if value is not None:
+            shown[name] = _masked(value[:HEADER_LIMIT], secret)
+    signature = request.headers.get(signing.HEADER_SIGNATURE)
+    if signature is not None:
+        cut = signature[:SIGNATURE_SHOWN]
+        shown[signing.HEADER_SIGNATURE] = cut + ("…" if len(signature) > SIGNATURE_SHOWN else "")
+    return shown
+
+
+def record(
+    request: web.Request, response: web.StreamResponse, failure: ApiError | None, started: float
+) -> None:
+    """Hand the request's entry to the journal, if it belongs to an operator (or to the strangers)."""
+    path = request.path
+    ids = request.get(TOUCHED) or Touched()
+    if not path.startswith("/api/") and ids.operator_id is None:
+        return  # the portal, the game page's HTML and files, the wallet: not the platform's API
+    platform = request.app[PLATFORM]
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    if path.startswith("/api/"):
+        api_key = request.headers.get(signing.HEADER_KEY, "")
+        operator = platform.operators.by_api_key(api_key) if api_key else None
+        source = "api"
+    else:
+        operator = platform.operators.by_id(ids.operator_id)
+        source = "game"
+    if operator is None:
+        shown_key = api_key[:8] + "…" if len(api_key) > 8 else api_key
+        why = failure.message if failure else "no operator"
+        platform.journal.stranger(
+            {
+                "method": request.method,
+                "path": path[:256],
+                "status": response.status,
+                "api_key": shown_key,
+                "why": why,
+            }
+        )
+        return
+    secret = operator.secret_key
+    raw = request.get(RAW_BODY, b"")
+    refused = isinstance(failure, Unauthorized)
+    rule = request.get(FAULT)
+    dropped = rule is not None and rule.kind == "drop"
+    platform.journal.add(
+        Entry(
+            operator_id=operator.id,
+            created_at=platform.clock.operator_now(operator.id),
+            source=source,
+            method=request.method,
+            path=_masked(path, secret),
+            query=_masked(request.query_string, secret) or None,
+            headers=_headers(request, secret),
+            body=_masked(raw.decode("utf-8", "replace"), secret) if raw else None,
+            body_bytes=len(raw),
+            verdict="refused" if refused else "accepted",
+            refusal=_masked_all({"message": failure.message, **(failure.details or {})}, secret)
+            if refused
+            else None,
+            warnings=_masked_all(response.headers.getall(WARNING_HEADER, []), secret),
+            fault=faults.describe(rule) if rule is not None else None,
+            status=None if dropped else response.status,
+            error_code=failure.code if failure is not None and not dropped else None,
+            latency_ms=ms,
+            session_id=ids.session_id,
+            round_id=ids.round_id,
+            free_bet_id=ids.free_bet_id,
+        )
+    )
