@@ -53,7 +53,7 @@ async def test_a_refused_signature_keeps_the_diagnosis_and_the_string_to_sign(cl
     assert mismatch["status"] == 401 and mismatch["error_code"] == "UNAUTHORIZED"
     assert mismatch["refusal"]["message"].startswith("signature mismatch: ")
     assert mismatch["refusal"]["string_to_sign"].endswith("POST/api/sandbox/game/bet" + body)
-    assert mismatch["body"] == body
+    assert mismatch["body"] == body and mismatch["session_id"] == "s"  # named by the body refused
     # Accepted: only the journal's own reads.
     assert {r["path"] for r in await journal(client, verdict="accepted")} == {"/api/sandbox/requests"}
 

@@ -2,13 +2,13 @@
 handed to the journal's writer (domain/journal.py), which writes it off the request's path.
 
 Kept: time, method, path and query, the headers that matter (the API key, the timestamp, the signature
-in part; never a secret: the operator's secret key is masked wherever it appears, in the query, a header
-or the body), the body (cut by the journal's bounds), the verdict (accepted, or the failed check with
-its diagnosis and string to sign), the integration warnings of the answer, an injected fault, the
-status and latency, and the ids the request touched. `/api` requests are recorded under the operator
-their API key names, the game page's calls under the session's operator; an /api request whose key
-names no operator goes to the journal's ring of strangers (domain/journal.py).
-"""
+in part), the body (cut by the journal's bounds), the verdict (accepted, or the failed check with its
+diagnosis and string to sign), the integration warnings of the answer, an injected fault, the status
+and latency, and the ids the request touched. Never a secret: the operator's secret key is masked
+wherever it appears (the path, the query, a header, the body, an id, a warning). `/api` requests are
+recorded under the operator their API key names, the game page's calls under the session's operator;
+an /api request whose key names no operator goes to the journal's ring of strangers
+(domain/journal.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from typing import Any
 
 from aiohttp import web
 
-from netspace_mock import signing
+from netspace_mock import jsonio, signing
 from netspace_mock.api.faulting import FAULT
 from netspace_mock.domain import faults
-from netspace_mock.domain.journal import Touched
+from netspace_mock.domain.journal import Touched, touched
 from netspace_mock.errors import ApiError, Unauthorized
 from netspace_mock.serving import PLATFORM, RAW_BODY, TOUCHED
 from netspace_mock.store.journal import Entry
@@ -47,6 +47,13 @@ def _masked_all(value: Any, secret: str) -> Any:
     return value
 
 
+def _json(raw: bytes) -> Any:
+    try:
+        return jsonio.loads(raw)
+    except ApiError:
+        return None
+
+
 def _headers(request: web.Request, secret: str) -> dict[str, str]:
     shown = {}
     for name in SHOWN_HEADERS:
@@ -60,13 +67,28 @@ def _headers(request: web.Request, secret: str) -> dict[str, str]:
     return shown
 
 
+def _stranger(
+    request: web.Request, response: web.StreamResponse, failure: ApiError | None, api_key: str
+) -> None:
+    """A request of no operator: to the small ring and the log only, its key shown in part."""
+    request.app[PLATFORM].journal.stranger(
+        {
+            "method": request.method,
+            "path": request.path[:256],
+            "status": response.status,
+            "api_key": api_key[:8] + "…" if len(api_key) > 8 else api_key,
+            "why": failure.message if failure else "no operator",
+        }
+    )
+
+
 def record(
     request: web.Request, response: web.StreamResponse, failure: ApiError | None, started: float
 ) -> None:
     """Hand the request's entry to the journal, if it belongs to an operator (or to the strangers)."""
     path = request.path
-    ids = request.get(TOUCHED) or Touched()
-    if not path.startswith("/api/") and ids.operator_id is None:
+    ids = request.get(TOUCHED)
+    if not path.startswith("/api/") and (ids is None or ids.operator_id is None):
         return  # the portal, the game page's HTML and files, the wallet: not the platform's API
     platform = request.app[PLATFORM]
     ms = round((time.perf_counter() - started) * 1000, 2)
@@ -74,24 +96,18 @@ def record(
         api_key = request.headers.get(signing.HEADER_KEY, "")
         operator = platform.operators.by_api_key(api_key) if api_key else None
         source = "api"
+        if operator is None:
+            _stranger(request, response, failure, api_key)
+            return
     else:
         operator = platform.operators.by_id(ids.operator_id)
         source = "game"
-    if operator is None:
-        shown_key = api_key[:8] + "…" if len(api_key) > 8 else api_key
-        why = failure.message if failure else "no operator"
-        platform.journal.stranger(
-            {
-                "method": request.method,
-                "path": path[:256],
-                "status": response.status,
-                "api_key": shown_key,
-                "why": why,
-            }
-        )
-        return
+        if operator is None:
+            return
     secret = operator.secret_key
     raw = request.get(RAW_BODY, b"")
+    if ids is None:  # refused before its handler ran: the ids its body names, if it is JSON
+        ids = touched(_json(raw)) if raw else Touched()
     refused = isinstance(failure, Unauthorized)
     rule = request.get(FAULT)
     dropped = rule is not None and rule.kind == "drop"
@@ -115,8 +131,8 @@ def record(
             status=None if dropped else response.status,
             error_code=failure.code if failure is not None and not dropped else None,
             latency_ms=ms,
-            session_id=ids.session_id,
-            round_id=ids.round_id,
-            free_bet_id=ids.free_bet_id,
+            session_id=_masked_all(ids.session_id, secret),
+            round_id=_masked_all(ids.round_id, secret),
+            free_bet_id=_masked_all(ids.free_bet_id, secret),
         )
     )

@@ -22,6 +22,7 @@ from netspace_mock.web.portal import (
     players,
     registration,
     reports,
+    requests,
     settings_page,
     transactions,
 )
@@ -51,6 +52,7 @@ ROUTES = [
     ("GET", "/portal/players", players.page, SIGNED_IN),
     ("GET", "/portal/transactions", transactions.page, SIGNED_IN),
     ("POST", "/portal/transactions/resend", transactions.resend, SIGNED_IN),
+    ("GET", "/portal/requests", requests.page, SIGNED_IN),
     ("GET", "/portal/reports", reports.page, SIGNED_IN),
     ("GET", "/portal/reports.csv", reports.export, SIGNED_IN),
     ("GET", "/portal/settings", settings_page.page, SIGNED_IN),
