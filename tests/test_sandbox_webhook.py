@@ -39,7 +39,13 @@ async def test_the_url_is_read_and_changed_through_the_api(mock_factory, wallet,
 
 async def test_a_url_the_mock_may_not_call_is_refused_and_nothing_changes(mock_factory, wallet):
     op = await mock_factory(webhook_url=wallet.url)
-    for url in ("ftp://example.com/hook", "http://user:pw@127.0.0.1/hook", "http://169.254.169.254/x"):
+    refused = (
+        "ftp://example.com/hook",
+        "http://user:pw@127.0.0.1/hook",
+        "http://169.254.169.254/x",
+        "https://\u0094-/hook",  # a host IDNA cannot encode
+    )
+    for url in refused:
         error = await op.error(
             "POST", "/api/sandbox/webhook", {"url": url}, status=400, code="INVALID_REQUEST"
         )
