@@ -70,6 +70,10 @@ async def varied_session(op: Signed) -> dict:
     await op.error(
         "GET", f"/api/sandbox/game/balance?session_id={SECRET}", status=404, code="INVALID_SESSION"
     )
+    # The secret sent as the signature, and as the API key (a request of nobody, kept in the log only).
+    for pasted in ({"X-Signature": SECRET}, {"X-API-Key": SECRET}):
+        headers = op.headers("GET", "/api/game/currencies") | pasted
+        await op.error("GET", "/api/game/currencies", headers=headers, status=401, code="UNAUTHORIZED")
     # A warning: a GET signed over `{}`, sent with that body.
     signed = op.headers("GET", "/api/game/currencies", "{}")
     await op.request("GET", "/api/game/currencies", raw="{}", headers=signed, expect=200)
@@ -96,9 +100,12 @@ def secret_free(text: str, where: str) -> None:
     assert not WHOLE_SIGNATURE.search(text), f"a whole signature shows in {where}"
 
 
-async def test_no_page_and_no_answer_of_the_journal_shows_a_secret(warned, portals):
+async def test_no_page_and_no_answer_of_the_journal_shows_a_secret(warned, portals, caplog):
     op = warned
+    caplog.set_level("INFO", "netspace_mock.journal")
     await varied_session(op)
+    strangers = [r for r in caplog.records if r.name == "netspace_mock.journal"]
+    assert strangers and all(SECRET not in r.getMessage() for r in strangers)
     answers = []
     page = 1
     while True:
@@ -115,6 +122,7 @@ async def test_no_page_and_no_answer_of_the_journal_shows_a_secret(warned, porta
     assert any(r["source"] == "game" for r in everything) and any(r["status"] is None for r in everything)
     masked = [r for r in everything if "[secret]" in json.dumps(r)]
     assert len(masked) >= 4  # the body, the refused body and its string to sign, the header, the query
+    assert any("not hexadecimal" in r["headers"].get("X-Signature", "") for r in everything)
     for n, answer in enumerate(answers, 1):
         secret_free(json.dumps(answer, ensure_ascii=False), f"answer page {n}")
     portal = portals(op)

@@ -13,9 +13,9 @@ import asyncio
 from aiohttp import web
 
 from netspace_mock.domain import faults
+from netspace_mock.domain.faults import Rule
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import ApiError, InternalError, RateLimited, ServiceUnavailable
-from netspace_mock.store.faults import Rule
 from netspace_mock.store.operators import Operator
 
 FAULT = web.RequestKey("fault", Rule)  # the rule that fired on this request, for the journal

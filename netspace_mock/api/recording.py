@@ -12,6 +12,7 @@ an /api request whose key names no operator goes to the journal's ring of strang
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -19,32 +20,16 @@ from aiohttp import web
 
 from netspace_mock import jsonio, signing
 from netspace_mock.api.faulting import FAULT
-from netspace_mock.domain import faults
-from netspace_mock.domain.journal import Touched, touched
+from netspace_mock.domain import faults, journal
+from netspace_mock.domain.journal import Entry, Touched, touched
 from netspace_mock.errors import ApiError, Unauthorized
 from netspace_mock.serving import PLATFORM, RAW_BODY, TOUCHED
-from netspace_mock.store.journal import Entry
 
 WARNING_HEADER = "X-Netspace-Mock-Warning"
 SHOWN_HEADERS = ("Content-Type", "User-Agent", signing.HEADER_KEY, signing.HEADER_TIMESTAMP)
 SIGNATURE_SHOWN = 12  # leading characters of X-Signature kept: enough to tell two apart
 HEADER_LIMIT = 256
-MASK = "[secret]"
-
-
-def _masked(text: str, secret: str) -> str:
-    return text.replace(secret, MASK) if secret else text
-
-
-def _masked_all(value: Any, secret: str) -> Any:
-    """Every string in a JSON-like value, masked."""
-    if isinstance(value, str):
-        return _masked(value, secret)
-    if isinstance(value, dict):
-        return {k: _masked_all(v, secret) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked_all(v, secret) for v in value]
-    return value
+HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def _json(raw: bytes) -> Any:
@@ -59,25 +44,38 @@ def _headers(request: web.Request, secret: str) -> dict[str, str]:
     for name in SHOWN_HEADERS:
         value = request.headers.get(name)
         if value is not None:
-            shown[name] = _masked(value[:HEADER_LIMIT], secret)
+            shown[name] = journal.masked(value, secret)[:HEADER_LIMIT]
     signature = request.headers.get(signing.HEADER_SIGNATURE)
     if signature is not None:
-        cut = signature[:SIGNATURE_SHOWN]
-        shown[signing.HEADER_SIGNATURE] = cut + ("…" if len(signature) > SIGNATURE_SHOWN else "")
+        signature = journal.masked(signature, secret)
+        if HEX.fullmatch(signature):
+            cut = signature[:SIGNATURE_SHOWN]
+            shown[signing.HEADER_SIGNATURE] = cut + ("…" if len(signature) > SIGNATURE_SHOWN else "")
+        else:  # not a signature at all: its length says enough, its text might be anything
+            shown[signing.HEADER_SIGNATURE] = f"({len(signature)} characters, not hexadecimal)"
     return shown
+
+
+def _key_shown(request: web.Request, api_key: str) -> str:
+    """An unknown API key in part; not at all when it is some operator's secret, pasted by mistake."""
+    if any(api_key == op.secret_key for op in request.app[PLATFORM].operators.all()):
+        return "(a secret key)"
+    return api_key[:8] + "…" if len(api_key) > 8 else api_key
 
 
 def _stranger(
     request: web.Request, response: web.StreamResponse, failure: ApiError | None, api_key: str
 ) -> None:
     """A request of no operator: to the small ring and the log only, its key shown in part."""
+    shown = _key_shown(request, api_key)
+    why = failure.message if failure else "no operator"
     request.app[PLATFORM].journal.stranger(
         {
             "method": request.method,
             "path": request.path[:256],
             "status": response.status,
-            "api_key": api_key[:8] + "…" if len(api_key) > 8 else api_key,
-            "why": failure.message if failure else "no operator",
+            "api_key": shown,
+            "why": why.replace(api_key, shown) if api_key else why,
         }
     )
 
@@ -117,22 +115,22 @@ def record(
             created_at=platform.clock.operator_now(operator.id),
             source=source,
             method=request.method,
-            path=_masked(path, secret),
-            query=_masked(request.query_string, secret) or None,
+            path=journal.masked(path, secret),
+            query=journal.masked(request.query_string, secret) or None,
             headers=_headers(request, secret),
-            body=_masked(raw.decode("utf-8", "replace"), secret) if raw else None,
+            body=journal.kept_body(raw, secret, platform.journal.bounds.body_bytes) if raw else None,
             body_bytes=len(raw),
             verdict="refused" if refused else "accepted",
-            refusal=_masked_all({"message": failure.message, **(failure.details or {})}, secret)
+            refusal=journal.masked_all({"message": failure.message, **(failure.details or {})}, secret)
             if refused
             else None,
-            warnings=_masked_all(response.headers.getall(WARNING_HEADER, []), secret),
+            warnings=journal.masked_all(response.headers.getall(WARNING_HEADER, []), secret),
             fault=faults.describe(rule) if rule is not None else None,
             status=None if dropped else response.status,
             error_code=failure.code if failure is not None and not dropped else None,
             latency_ms=ms,
-            session_id=_masked_all(ids.session_id, secret),
-            round_id=_masked_all(ids.round_id, secret),
-            free_bet_id=_masked_all(ids.free_bet_id, secret),
+            session_id=journal.masked_all(ids.session_id, secret),
+            round_id=journal.masked_all(ids.round_id, secret),
+            free_bet_id=journal.masked_all(ids.free_bet_id, secret),
         )
     )

@@ -23,6 +23,7 @@ from typing import Any
 from netspace_mock.errors import InvalidRequest
 from netspace_mock.sources import iso, parse_iso
 from netspace_mock.store import journal as store
+from netspace_mock.store.attempts import cut
 from netspace_mock.store.db import Database
 from netspace_mock.store.journal import Bounds, Entry
 
@@ -30,6 +31,7 @@ log = logging.getLogger("netspace_mock.journal")
 FLUSH_SECONDS = 0.005
 BATCH = 256
 STRANGERS_KEPT = 64
+MASK = "[secret]"
 
 
 @dataclass
@@ -61,6 +63,29 @@ def touched(*found: Any, operator_id: int | None = None) -> Touched:
             ids.round_id = ids.round_id or _text(part.get("round_id"))
             ids.free_bet_id = ids.free_bet_id or _text(part.get("netspace_free_bet_id"))
     return ids
+
+
+def masked(text: str, secret: str) -> str:
+    """`text` with the operator's secret key replaced, wherever it appears."""
+    return text.replace(secret, MASK) if secret else text
+
+
+def masked_all(value: Any, secret: str) -> Any:
+    """Every string in a JSON-like value, masked."""
+    if isinstance(value, str):
+        return masked(value, secret)
+    if isinstance(value, dict):
+        return {k: masked_all(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked_all(v, secret) for v in value]
+    return value
+
+
+def kept_body(raw: bytes, secret: str, limit: int) -> str:
+    """A body as the journal keeps it: masked, then cut to `limit` bytes, so no more than that waits in
+    memory for the writer (masked over a little more first, so no part of the secret survives the cut)."""
+    window = raw[: limit + 4 * len(secret) + 4]
+    return cut(masked(window.decode("utf-8", "replace"), secret), limit) or ""
 
 
 class Journal:
