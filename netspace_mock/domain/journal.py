@@ -118,7 +118,8 @@ class Journal:
                 await asyncio.sleep(FLUSH_SECONDS)
             self._wake.clear()
             try:
-                await self.flush()
+                # Shielded: a close() while a batch is written lets it finish (close waits for it).
+                await asyncio.shield(self.flush())
             except Exception as exc:  # a full disk: this batch is lost, the next one is tried
                 log.warning("journal rows could not be written and were dropped: %s", exc)
 
@@ -137,6 +138,7 @@ class Journal:
                         del self._added[operator_id]
 
     async def close(self) -> None:
+        """Stop the task and write what is pending (and wait for a batch under way)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
