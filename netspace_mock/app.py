@@ -16,6 +16,8 @@ from netspace_mock.api.pipeline import ANSWERS, REPLAYS, STATIC_KEPT, pipeline
 from netspace_mock.api.replay import ReplayDetector
 from netspace_mock.domain import free_bets, integration_warnings, launch_tokens
 from netspace_mock.domain.catalog import Catalog
+from netspace_mock.domain.faults import Faults
+from netspace_mock.domain.journal import Journal
 from netspace_mock.domain.operators import OperatorDirectory
 from netspace_mock.domain.platform import Platform
 from netspace_mock.domain.rounds import engine, recovery
@@ -26,6 +28,7 @@ from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.store import Database, games, keys
 from netspace_mock.store import sandbox as sandbox_store
+from netspace_mock.store.journal import Bounds as JournalBounds
 from netspace_mock.wallet import webhook as wallet
 from netspace_mock.web import assets, portal
 from netspace_mock.web import game as game_page
@@ -58,6 +61,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
             for operator_id, ahead in (await sandbox_store.clocks(db)).items():
                 clock.set_ahead(operator_id, ahead)
             catalog = Catalog(await games.all_games(db), settings.base_url)
+            faults = Faults(db, ids)
+            await faults.load()
+            journal = Journal(
+                db,
+                JournalBounds(
+                    settings.journal_retention, settings.journal_body_bytes, settings.journal_storage_bytes
+                ),
+            )
             token_key = await keys.get_or_make(
                 db, launch_tokens.NAME, lambda: ids.key(launch_tokens.NAME, launch_tokens.KEY_BYTES)
             )
@@ -83,9 +94,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ids: Ids | Non
                         session, clock, settings.webhook_timeout, settings.webhook_concurrency
                     ),
                     wake_dispatcher=dispatcher.wake,
+                    journal=journal,
+                    faults=faults,
                 )
                 app[PLATFORM], app[DISPATCHER] = platform, dispatcher
-                yield
+                journal.start()
+                try:
+                    yield
+                finally:
+                    await journal.close()  # what the last requests added, before the database closes
         finally:
             await db.close()
 

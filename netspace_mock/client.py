@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
+from yarl import URL
 
 from netspace_mock import jsonio, signing
 
@@ -78,7 +79,7 @@ class AsyncNetspaceSDK:
             sent = {"Content-Type": "application/json", **sent}
         async with self._session.request(
             method,
-            self.base_url + path,
+            URL(self.base_url + path, encoded=True),  # sent as signed: no re-quoting of the query
             data=body,
             headers=sent,
             timeout=aiohttp.ClientTimeout(total=self.timeout),
@@ -263,6 +264,32 @@ class AsyncNetspaceSDK:
 
     async def advance_clock(self, seconds: float) -> dict:
         return await self.request("POST", "/api/sandbox/clock", {"advance_seconds": seconds})
+
+    async def requests(self, filters: dict[str, Any] | None = None, **more: Any) -> dict:
+        """Your request journal, newest first: `filters` (and keywords) of GET /api/sandbox/requests,
+        e.g. status=401, verdict="refused", path="/api/sandbox", since=ISO time, session_id, round_id,
+        netspace_free_bet_id, source, faulted, page, per_page."""
+        return await self.request("GET", "/api/sandbox/requests", query={**(filters or {}), **more})
+
+    async def webhook_url(self) -> dict:
+        """Where the platform sends your webhook calls now (GET /api/sandbox/webhook)."""
+        return await self.request("GET", "/api/sandbox/webhook")
+
+    async def set_webhook_url(self, url: str | None) -> dict:
+        """Point your webhook at `url` (None or "": the built-in reference wallet)."""
+        return await self.request("POST", "/api/sandbox/webhook", {"url": url})
+
+    async def faults(self) -> dict:
+        """Your injected fault rules (GET /api/sandbox/faults)."""
+        return await self.request("GET", "/api/sandbox/faults")
+
+    async def add_fault(self, rule: dict[str, Any]) -> dict:
+        """Add a fault rule, e.g. {"route": "/api/sandbox/game/*", "kind": "http_503", "count": 2}."""
+        return await self.request("POST", "/api/sandbox/faults", rule)
+
+    async def clear_faults(self) -> dict:
+        """Delete every fault rule of yours (DELETE /api/sandbox/faults)."""
+        return await self.request("DELETE", "/api/sandbox/faults")
 
     async def get_certification_tests(self) -> dict:
         return await self.request("GET", "/api/certification/tests")

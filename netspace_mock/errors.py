@@ -10,10 +10,17 @@ class ApiError(Exception):
     status = 500
     message = "internal error"
 
-    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         self.details = details
+        self.headers = headers or {}  # answer headers besides the envelope's (Retry-After)
 
 
 class InvalidRequest(ApiError):
@@ -68,6 +75,18 @@ class WebhookError(ApiError):
 class StorageUnavailable(ApiError):
     code, status = "STORAGE_UNAVAILABLE", 503
     message = "the mock's database cannot be written (disk full or read-only); free space and retry"
+
+
+class RateLimited(ApiError):
+    """Only ever an injected fault (domain/faults.py): the platform itself limits no operator's rate."""
+
+    code, status, message = "RATE_LIMITED", 429, "too many requests; wait for Retry-After seconds"
+
+
+class ServiceUnavailable(ApiError):
+    """Only ever an injected fault (domain/faults.py)."""
+
+    code, status, message = "SERVICE_UNAVAILABLE", 503, "the platform is unavailable; retry later"
 
 
 class InternalError(ApiError):

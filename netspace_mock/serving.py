@@ -1,7 +1,8 @@
 """What the three HTTP sides (api/, web/, wallet/) share, so that none imports another's internals: the
-app's platform key, JSON answers, the registration of a route, and reading a request's body within the
-body timeout (a client that sends its body a byte at a time is answered 408 and its connection closed,
-instead of holding the connection for as long as it likes). app.py mounts the three sides."""
+app's platform key, JSON answers, the registration of a route, the request keys the journal reads (the
+body as read, the ids a handler touched), and reading a request's body within the body timeout (a
+client that sends its body a byte at a time is answered 408 and its connection closed, instead of
+holding the connection for as long as it likes). app.py mounts the three sides."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from netspace_mock import jsonio
+from netspace_mock.domain.journal import Touched
 from netspace_mock.domain.platform import Platform
 from netspace_mock.errors import RequestTimeout
 
 PLATFORM = web.AppKey("platform", Platform)
+RAW_BODY = web.RequestKey("raw_body", bytes)  # the body as read by read_body, for the request journal
+TOUCHED = web.RequestKey("touched", Touched)  # the ids a request touched, set by its handler
 
 
 def json_response(payload: Any, status: int = 200) -> web.Response:
@@ -41,9 +45,10 @@ def _late(seconds: float) -> RequestTimeout:
 async def read_body(request: web.Request, seconds: float) -> bytes:
     try:
         async with asyncio.timeout(seconds):
-            return await request.read()
+            request[RAW_BODY] = await request.read()
     except TimeoutError:
         raise _late(seconds) from None
+    return request[RAW_BODY]
 
 
 async def read_form(request: web.Request, seconds: float) -> MultiDictProxy:

@@ -130,6 +130,21 @@ class Settings:
         "(their outcome, status and reason stay)",
         group="webhooks",
     )
+    journal_retention: int = _opt(
+        10_000,
+        "requests kept per operator in the request journal (`GET /api/sandbox/requests`); older ones "
+        "are pruned",
+        group="journal",
+    )
+    journal_body_bytes: int = _opt(
+        4_096, "bytes of a request body kept in the journal; longer bodies are cut", group="journal"
+    )
+    journal_storage_bytes: int = _opt(
+        16_777_216,
+        "bytes of request bodies kept in the journal per operator; past it, the oldest requests' bodies "
+        "are dropped (their method, path, verdict, status and ids stay)",
+        group="journal",
+    )
     freebet_requires_player: bool = _opt(
         False,
         "assigning a free bet needs a player the platform has launched (else PLAYER_NOT_FOUND); off: a "
@@ -269,6 +284,9 @@ AT_LEAST_ONE = (
     "attempt_answer_bytes",
     "answer_storage_bytes",
     "registration_limit",
+    "journal_retention",
+    "journal_body_bytes",
+    "journal_storage_bytes",
 )
 
 

@@ -65,6 +65,13 @@ class Ids:
         """`prefix` and `length` random hex digits."""
         return prefix + self.hex(length)
 
+    def stream(self, name: str) -> random.Random:
+        """Draws of their own for the thing called `name` (a fault rule, say): seeded, the same for the
+        same name on each start of a database, whatever else is drawn meanwhile; else the system's."""
+        if self.seed is None:
+            return random.SystemRandom()
+        return random.Random(f"{self.seed}:{self.boot}:{name}")
+
     def key(self, name: str, size: int) -> bytes:
         """`size` bytes for the key called `name` that the database keeps (store.keys): the operating
         system's, or seeded, the seed's own (as guessable as the seed); drawing one leaves the seeded

@@ -75,6 +75,14 @@ async def test_every_method_round_trips(client):
         run = await call("run_certification", "p-1", "USD", tests=[t["id"] for t in tests["tests"]])
         assert run["run"]["status"] == "passed"
         assert (await call("get_certification_status"))["certified"] is True
+        assert (await call("webhook_url"))["webhook"]["reference_wallet"] is True
+        assert (await call("set_webhook_url", None))["webhook"]["configured"] is None
+        journal = await call("requests", {"path": "/api/sandbox/game/bet"}, per_page=5)
+        assert [r["round_id"] for r in journal["requests"]] == [rnd["round_id"]]
+        rule = {"route": "/api/games/featured", "kind": "latency", "latency_ms": 1, "count": 1}
+        assert (await call("add_fault", rule))["fault"]["kind"] == "latency"
+        assert [f["route"] for f in (await call("faults"))["faults"]] == ["/api/games/featured"]
+        assert (await call("clear_faults"))["deleted"] == 1
         assert (await call("sandbox_reset"))["reset"]["rounds"] == 1
         with pytest.raises(NetspaceError) as failed:
             await sdk.resend_delivery("win", "txn_nope")

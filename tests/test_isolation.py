@@ -256,3 +256,31 @@ async def test_operators_file_through_the_cli(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+async def test_the_journal_faults_and_webhook_url_of_another_operator_are_out_of_reach(pair, wallet):
+    a, b = pair
+    await b.ok("POST", "/api/game/launch", launch_body(session_id="b-session", player_id="b-player"))
+    played = await b_round(b, outcome="lose")
+    for path in (
+        f"/api/sandbox/requests?round_id={played['round_id']}",
+        "/api/sandbox/requests?session_id=b-session",
+    ):
+        assert (await a.ok("GET", path))["requests"] == [], path
+    assert all(
+        r["headers"].get("X-API-Key") == a.api_key
+        for r in (await a.ok("GET", "/api/sandbox/requests"))["requests"]
+    )
+    # B's faults hit B only, and A's reset or DELETE leaves them.
+    await b.ok("POST", "/api/sandbox/faults", {"route": "/api/game/currencies", "kind": "http_500"})
+    await a.ok("GET", "/api/game/currencies")
+    assert (await a.ok("GET", "/api/sandbox/faults"))["faults"] == []
+    await a.ok("DELETE", "/api/sandbox/faults")
+    await a.ok("POST", "/api/sandbox/reset")
+    await b.error("GET", "/api/game/currencies", status=500, code="INTERNAL_ERROR")
+    # A's webhook URL is A's: B's calls still go to B's (the reference wallet).
+    await a.ok("POST", "/api/sandbox/webhook", {"url": None})
+    assert (await b.ok("GET", "/api/sandbox/webhook"))["webhook"]["reference_wallet"] is True
+    assert (await a.ok("GET", "/api/sandbox/webhook"))["webhook"]["reference_wallet"] is True
+    await a.ok("POST", "/api/sandbox/webhook", {"url": wallet.url})
+    assert (await b.ok("GET", "/api/sandbox/webhook"))["webhook"]["configured"] is None

@@ -18,7 +18,7 @@ from portal_client import Portal, set_cookie
 from support import API_KEY, SECRET, Signed, count_rows, launch_body
 from wallets import OperatorWallet, serve
 
-PAGES = ("dashboard", "integration", "players", "transactions", "reports", "settings")
+PAGES = ("dashboard", "integration", "players", "transactions", "requests", "reports", "settings")
 
 
 @pytest.fixture

@@ -38,3 +38,4 @@ class Route:
     # encoded once per distinct query string and sent as it is after that (the catalog never changes
     # while the mock serves).
     static: bool = False
+    description: str | None = None  # the OpenAPI operation's description, beyond its summary

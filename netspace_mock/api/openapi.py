@@ -39,6 +39,7 @@ def _operation(route: Route) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": f"{route.method.lower()}_{route.path.strip('/').replace('/', '_').replace('-', '_')}",
         "summary": route.summary,
+        **({"description": route.description} if route.description else {}),
         "tags": [route.tag],
         "security": [{k: []} for k in ("apiKey",)],
         "parameters": [

@@ -3,7 +3,9 @@
 Every failure, ours or aiohttp's (no route, wrong method, body too large), becomes an ApiError in
 `api_error` and leaves through `error_response`, so every answer is the envelope; the request log line is
 written once, here. An accepted request seen before (same operator and signature) is a replay: accepted,
-as the guide allows inside the timestamp window, and logged with `replay: true`.
+as the guide allows inside the timestamp window, and logged with `replay: true`. An authenticated
+request may meet one of its operator's injected faults (api/faulting.py); every /api request and the
+game page's calls are handed to the request journal once answered (api/recording.py).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Any
 from aiohttp import web
 
 from netspace_mock import jsonio, schemas, signing
-from netspace_mock.api import integration_warnings
+from netspace_mock.api import faulting, integration_warnings, recording
 from netspace_mock.api.auth import authenticate
 from netspace_mock.api.call import Call, Route
 from netspace_mock.api.replay import ReplayDetector
+from netspace_mock.domain.journal import touched
 from netspace_mock.errors import (
     ApiError,
     InternalError,
@@ -33,7 +36,7 @@ from netspace_mock.errors import (
     envelope,
 )
 from netspace_mock.lru import LRU
-from netspace_mock.serving import PLATFORM, close_if_late, json_response, read_body
+from netspace_mock.serving import PLATFORM, RAW_BODY, TOUCHED, close_if_late, json_response, read_body
 from netspace_mock.store.operators import Operator
 
 log = logging.getLogger("netspace_mock.requests")
@@ -41,11 +44,12 @@ REPLAYS = web.AppKey("replays", ReplayDetector)  # one per app, set by create_ap
 STATIC_KEPT = 1024  # encoded answers kept for the static routes (distinct route and query string)
 ANSWERS = web.AppKey("answers", LRU)  # the static routes' encoded answers, one cache per app
 OPERATOR = web.RequestKey("operator", Operator)
-RAW_BODY = web.RequestKey("raw_body", bytes)
 
 
 def error_response(err: ApiError) -> web.Response:
-    return json_response(envelope(err), status=err.status)
+    response = json_response(envelope(err), status=err.status)
+    response.headers.update(err.headers)
+    return response
 
 
 # SQLite's answers that mean the disk or the file, not the request: a full disk, an I/O error, a
@@ -102,7 +106,7 @@ def api_error(exc: Exception, request: web.Request) -> ApiError:
 @web.middleware
 async def pipeline(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
-    operator_id, replay = None, None
+    operator_id, replay, failure = None, None, None
     try:
         if request.path.startswith("/api/"):
             app = request.app
@@ -111,7 +115,6 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
             raw = b""
             if request.body_exists:  # a GET has none: nothing to read, nothing to wait for
                 raw = await read_body(request, settings.body_timeout)
-                request[RAW_BODY] = raw
             operator, signed = authenticate(
                 request.headers,
                 request.method,
@@ -127,14 +130,18 @@ async def pipeline(request: web.Request, handler) -> web.StreamResponse:
             operator_id = operator.id
             integration_warnings.signature(request, signed, settings)
             replay = app[REPLAYS].seen(operator_id, request.headers[signing.HEADER_SIGNATURE])
+            await faulting.inject(request, platform, operator)  # only ever after authentication
         response = await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:  # a redirect of the portal is an answer, not a failure
             raise
-        response = error_response(api_error(exc, request))
+        failure = api_error(exc, request)
+        response = error_response(failure)
     except Exception as exc:
-        response = close_if_late(error_response(api_error(exc, request)), exc)
-    warned = integration_warnings.attach(request, response, operator_id)
+        failure = api_error(exc, request)
+        response = close_if_late(error_response(failure), exc)
+    warned = integration_warnings.attach(request, response, operator_id)  # before the journal reads them
+    recording.record(request, response, failure, started)
     if log.isEnabledFor(logging.INFO):
         _log_request(request, response.status, operator_id, replay, started, warned)
     return response
@@ -230,7 +237,10 @@ def endpoint(route: Route):
             schemas.validate(route.request, call.body)
         if route.query:
             call.query = parse_query(request, route.query)
-        return jsonio.success(await route.handler(call))
+        request[TOUCHED] = touched(call.body, call.query)  # for the journal, also when the handler fails
+        result = await route.handler(call)
+        request[TOUCHED] = touched(call.body, call.query, result)
+        return jsonio.success(result)
 
     handle.__name__ = route.handler.__name__
     return handle

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from netspace_mock.api import catalog, certification, free_bets, game, jackpot, meta, sandbox
+from netspace_mock.api import catalog, certification, controls, free_bets, game, jackpot, meta, sandbox
 from netspace_mock.api.call import Route
 from netspace_mock.api.pipeline import endpoint
 from netspace_mock.serving import add
@@ -46,8 +46,15 @@ ROUTES: list[Route] = [
           response="sandbox.reset.response", tag="sandbox"),
     Route("GET", "/api/sandbox/rounds/{roundId}", sandbox.round_detail, "One round with its deliveries",
           response="sandbox.round.response", tag="inspection"),
-    Route("GET", "/api/sandbox/webhooks", sandbox.webhook_attempts, "Webhook attempts, filtered",
-          response="sandbox.webhooks.response", query="sandbox.webhooks.query", tag="inspection"),
+    Route("GET", "/api/sandbox/webhooks", sandbox.webhook_attempts, "Webhook calls made (attempts), filtered",
+          response="sandbox.webhooks.response", query="sandbox.webhooks.query", tag="inspection",
+          description="Every call the platform made to your webhook (plural: the attempts). Your "
+          "webhook's URL itself is GET/POST /api/sandbox/webhook (singular)."),
+    Route("GET", "/api/sandbox/requests", controls.requests, "The request journal: your API requests, filtered",
+          response="sandbox.requests.response", query="sandbox.requests.query", tag="inspection",
+          description="Every request you sent to /api (and the game page's calls on your sessions), "
+          "newest first: headers without secrets, body, verdict of the signature check, warnings, "
+          "injected fault, status, latency and the ids it touched."),
     Route("GET", "/api/sandbox/deliveries", sandbox.deliveries, "Outbox deliveries, filtered",
           response="sandbox.deliveries.response", query="sandbox.deliveries.query", tag="inspection"),
     Route("POST", "/api/sandbox/deliveries/resend", sandbox.resend, "Give a failed delivery one more attempt",
@@ -56,6 +63,24 @@ ROUTES: list[Route] = [
           response="sandbox.clock.response", tag="test controls"),
     Route("POST", "/api/sandbox/clock", sandbox.advance_clock, "Advance your sandbox clock",
           "sandbox.clock.request", "sandbox.clock.response", tag="test controls"),
+    Route("GET", "/api/sandbox/webhook", controls.webhook, "Your webhook's URL",
+          response="sandbox.webhook.response", tag="test controls",
+          description="Where the platform sends your balance, bet, win, refund and rollback calls "
+          "(singular: the URL). The calls made so far are GET /api/sandbox/webhooks (plural)."),
+    Route("POST", "/api/sandbox/webhook", controls.set_webhook, "Change your webhook's URL",
+          "sandbox.webhook.request", "sandbox.webhook.response", tag="test controls",
+          description="Sets the URL of your webhook (null or empty: the built-in reference wallet). "
+          "Every call not yet attempted goes to the new URL, retries included."),
+    Route("GET", "/api/sandbox/faults", controls.fault_rules, "Your injected fault rules",
+          response="sandbox.faults.response", tag="test controls"),
+    Route("POST", "/api/sandbox/faults", controls.add_fault, "Inject a fault into your own API requests",
+          "sandbox.faults.request", "sandbox.faults.response", tag="test controls",
+          description="Adds a rule: requests whose path matches `route` (a glob) meet a latency, an "
+          "HTTP 500, 503 or 429 (with Retry-After) or a dropped connection, with a probability or on "
+          "the first `count` of them. Only authenticated requests; never /api/sandbox/faults or "
+          "/api/sandbox/reset. Cleared by DELETE /api/sandbox/faults or a reset."),
+    Route("DELETE", "/api/sandbox/faults", controls.clear_faults, "Clear your injected fault rules",
+          response="sandbox.faults.response", tag="test controls"),
     Route("GET", "/api/certification/tests", certification.tests, "List certification tests",
           response="certification.tests.response", tag="certification"),
     Route("POST", "/api/certification/run", certification.run, "Run the certification tests against the webhook",

@@ -3,6 +3,7 @@ Sending one attempt and recording it is webhooks/attempts.py."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from netspace_mock import jsonio
@@ -14,6 +15,7 @@ from netspace_mock.webhooks import attempts
 from netspace_mock.webhooks.client import Answer
 
 WALLET_PATH = "/operator/webhook"
+log = logging.getLogger("netspace_mock.webhooks")
 
 
 def webhook_url(platform: Platform, operator: Operator) -> str:
@@ -47,3 +49,34 @@ async def ask_balance(platform: Platform, operator: Operator, session: Session) 
         session_id=session.session_id,
         player_id=session.player_id,
     )
+
+
+def webhook_view(platform: Platform, operator: Operator) -> dict[str, Any]:
+    """Where the operator's calls go now: its own URL, or the built-in reference wallet."""
+    return {
+        "webhook": {
+            "url": webhook_url(platform, operator),
+            "configured": operator.webhook_url,
+            "reference_wallet": operator.webhook_url is None,
+        }
+    }
+
+
+async def change_webhook(platform: Platform, operator: Operator, url: str | None, by: str) -> dict[str, Any]:
+    """Point the operator's webhook at `url` (None or empty: the reference wallet). Every call not yet
+    attempted goes there, retries of earlier rounds included, since an attempt reads the URL when it
+    is sent. Logged, with where it was set (`by`)."""
+    before = webhook_url(platform, operator)
+    changed = await platform.operators.set_webhook(platform.db, operator, url)
+    after = webhook_url(platform, changed)
+    log.info(
+        "webhook of operator %s changed through %s: %s -> %s",
+        operator.id,
+        by,
+        before,
+        after,
+        extra={"operator_id": operator.id, "webhook_before": before, "webhook_after": after, "by": by},
+    )
+    view = webhook_view(platform, changed)
+    view["webhook"]["previous"] = before
+    return view

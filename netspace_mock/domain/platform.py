@@ -1,5 +1,5 @@
 """The Platform: what every domain operation needs (database, clock, ids, catalog, settings, launch tokens,
-the sessions as committed) in one place."""
+the sessions as committed, the request journal and the injected faults) in one place."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netspace_mock.domain.catalog import Catalog
+from netspace_mock.domain.faults import Faults
 from netspace_mock.domain.integration_warnings import IntegrationWarnings
+from netspace_mock.domain.journal import Journal
 from netspace_mock.domain.launch_tokens import LaunchTokens
 from netspace_mock.domain.locks import KeyedLocks
 from netspace_mock.domain.operators import OperatorDirectory
@@ -29,6 +31,8 @@ class Platform:
     tokens: LaunchTokens
     webhooks: WebhookClient
     wake_dispatcher: Callable[[], None]
+    journal: Journal  # the request journal's writer (domain.journal)
+    faults: Faults  # the operators' injected faults (domain.faults)
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     sessions: SessionCache = field(default_factory=SessionCache)  # as committed (domain.session_cache)
     # Counted as requests come, written every few seconds (domain.integration_warnings).

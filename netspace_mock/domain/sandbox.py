@@ -75,6 +75,7 @@ async def reset(platform: Platform, operator: Operator) -> dict[str, Any]:
         deleted = await store.reset(platform.db, operator.id)
     finally:
         platform.sessions.clear()  # in the step of the COMMIT, or after a failure (domain.session_cache)
+    platform.faults.forget(operator.id)  # their rows went with the reset
     return {"reset": deleted}
 
 

@@ -16,6 +16,7 @@ RESET_TABLES = (
     "players",
     "wallet_transactions",
     "wallet_accounts",
+    "fault_rules",
 )
 
 

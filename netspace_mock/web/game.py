@@ -18,7 +18,8 @@ from aiohttp import web
 from netspace_mock import jsonio, schemas
 from netspace_mock.domain import game_page
 from netspace_mock.domain.game_math import PICKS, POOL
-from netspace_mock.serving import PLATFORM, add, json_response, read_body
+from netspace_mock.domain.journal import touched
+from netspace_mock.serving import PLATFORM, TOUCHED, add, json_response, read_body
 from netspace_mock.web import i18n
 
 ROOT = ".."  # from /play/{token}, the mock's root
@@ -153,6 +154,8 @@ async def page(request: web.Request) -> web.Response:
 async def state(request: web.Request) -> web.Response:
     platform = request.app[PLATFORM]
     session = await game_page.require(platform, request.match_info["token"])
+    # The page's own calls go to the session's operator's request journal.
+    request[TOUCHED] = touched({"session_id": session.session_id}, operator_id=session.operator_id)
     found = await game_page.state(platform, session)
     return _no_store(json_response({"success": True, **found}))
 
@@ -160,9 +163,11 @@ async def state(request: web.Request) -> web.Response:
 async def play_round(request: web.Request) -> web.Response:
     platform = request.app[PLATFORM]
     session = await game_page.require(platform, request.match_info["token"])
+    request[TOUCHED] = touched({"session_id": session.session_id}, operator_id=session.operator_id)
     body = jsonio.loads(await read_body(request, platform.settings.body_timeout))
     schemas.validate("play.round.request", body)
     played = await game_page.play(platform, session, body)
+    request[TOUCHED] = touched({"session_id": session.session_id}, played, operator_id=session.operator_id)
     return _no_store(json_response({"success": True, **played}))
 
 

@@ -137,14 +137,17 @@ class HostPolicy:
 
 def url_refusal(url: str, policy: HostPolicy) -> str | None:
     """What is wrong with a webhook URL as text (no DNS), or None."""
-    parsed = URL(url)
+    try:
+        parsed = URL(url)
+        host = (parsed.host or "").lower().rstrip(".")
+    except ValueError as exc:  # a host IDNA cannot encode (UnicodeError), a bad port
+        return f"is not a valid URL ({str(exc)[:120]})"
     if parsed.scheme not in ("http", "https"):
         return "must start with http:// or https://"
     if parsed.user is not None or parsed.password is not None:
         return (
             "must not carry credentials (user:password@): every call is signed with your secret key instead"
         )
-    host = (parsed.host or "").lower().rstrip(".")
     if not host:
         return "has no host"
     address = as_address(host)
@@ -238,21 +241,24 @@ class Targets:
 
     async def check(self, url: str) -> None:
         """INVALID_REQUEST on `$.webhook_url` saying what to fix, unless the mock may call `url`."""
-        why = url_refusal(url, self.policy)
-        parsed = URL(url)
-        host = (parsed.host or "").lower().rstrip(".")
-        resolved: list[IPAddress] = []
-        if why is None and as_address(host) is None and not self.policy.listed(host):
-            # A name that does not resolve now is accepted: every call checks it again.
-            resolved = await resolve(host, parsed.port or 0)
-            why = first_refusal(resolved, self.policy, host)
-        if why is None:
-            why = await self._self_refusal(parsed, host, resolved)
+        why = url_refusal(url, self.policy) or await self._host_refusal(URL(url))
         if why is not None:
             raise InvalidRequest.at(
                 "$.webhook_url",
                 f"{why}; give your wallet's URL (or leave it empty for the built-in reference wallet)",
             )
+
+    async def _host_refusal(self, parsed: URL) -> str | None:
+        """Why the host of a well-formed URL may not be called (what it resolves to, the mock itself)."""
+        host = (parsed.host or "").lower().rstrip(".")
+        resolved: list[IPAddress] = []
+        if as_address(host) is None and not self.policy.listed(host):
+            # A name that does not resolve now is accepted: every call checks it again.
+            resolved = await resolve(host, parsed.port or 0)
+            why = first_refusal(resolved, self.policy, host)
+            if why is not None:
+                return why
+        return await self._self_refusal(parsed, host, resolved)
 
     async def _self_refusal(self, parsed: URL, host: str, resolved: list[IPAddress]) -> str | None:
         """Why `parsed` is this mock's own API or portal (a call there would loop), or None."""

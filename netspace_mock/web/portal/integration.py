@@ -131,13 +131,13 @@ async def page(visit: Visit) -> web.Response:
 async def set_webhook(visit: Visit) -> web.Response:
     url = visit.field("webhook_url")
     try:
-        operator = await visit.platform.operators.set_webhook(visit.platform.db, visit.operator, url)
+        changed = await calls.change_webhook(visit.platform, visit.operator, url, "the portal")
     except InvalidRequest as err:
         message = err.details["errors"][0]["message"] if err.details else err.message
         text = f"The webhook URL was not saved: it {message}. Nothing was changed."
         notice = render.notice("error", text)
         return await render_page(visit, status=400, webhook_notice=notice, webhook_value=url[:2100])
-    shown = operator.webhook_url or "the built-in reference wallet"
+    shown = changed["webhook"]["configured"] or "the built-in reference wallet"
     return await visit.redirect(ANCHOR + "webhook", "ok", f"Webhook saved: calls now go to {shown}.")
 
 

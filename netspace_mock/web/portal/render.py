@@ -26,7 +26,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-NAV = ("Dashboard", "Integration", "Players", "Transactions", "Reports", "Settings")
+NAV = ("Dashboard", "Integration", "Players", "Transactions", "Requests", "Reports", "Settings")
 VOID = {"input", "br", "hr", "img", "meta", "link"}
 
 

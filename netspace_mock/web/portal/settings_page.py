@@ -39,6 +39,7 @@ GROUPS = (
             "wallet_initial_balance",
         ),
     ),
+    ("Request journal", ("journal_retention", "journal_body_bytes", "journal_storage_bytes")),
 )
 UNITS = {"webhook_timeout": "s", "webhook_backoff": "s", "timestamp_tolerance": "s", "session_ttl": "s"}
 
