@@ -93,10 +93,11 @@ class AsyncNetspaceSDK:
     async def request(
         self, method: str, path: str, payload: dict | None = None, query: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        if query:
-            path += "?" + urlencode(
-                {k: str(v).lower() if isinstance(v, bool) else v for k, v in _clean(query).items()}
-            )
+        encoded = urlencode(
+            {k: str(v).lower() if isinstance(v, bool) else v for k, v in _clean(query or {}).items()}
+        )
+        if encoded:  # a query of None values only is none: a bare "?" would be signed but not sent
+            path += "?" + encoded
         body = b"" if payload is None else jsonio.dumps(payload)
         status, answer = await self.send(method, path, body)
         if isinstance(answer, dict) and answer.get("success") is True:

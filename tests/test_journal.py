@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from netspace_mock.serving import PLATFORM
-from support import KEY_B, SECRET_B, Signed, launch_body, operators_file
+from support import KEY_B, SECRET_B, Signed, launch_body, operators_file, stringified
 
 
 async def journal(client: Signed, **filters) -> list[dict]:
@@ -25,7 +25,7 @@ async def test_a_request_is_recorded_with_its_headers_body_ids_and_status(client
     assert [r["path"] for r in found] == ["/api/sandbox/game/bet", "/api/game/launch"]
     bet, launch = found
     assert launch["method"] == "POST" and launch["source"] == "api" and launch["status"] == 200
-    assert json.loads(launch["body"]) == launched and launch["body_bytes"] == len(json.dumps(launched))
+    assert json.loads(launch["body"]) == launched and launch["body_bytes"] == len(stringified(launched))
     assert launch["verdict"] == "accepted" and launch["refusal"] is None and launch["fault"] is None
     assert launch["session_id"] == "s-j1" and launch["round_id"] is None
     assert bet["session_id"] == "s-j1" and bet["round_id"] == rnd["round_id"]

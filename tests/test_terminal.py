@@ -411,7 +411,7 @@ async def test_webhook_set_points_the_operator_at_a_url_and_show_prints_it(serve
     assert code == 0, err
     assert out.strip() == f"webhook  {wallet.url}"
     code, out, _ = await verb(mock, "webhook", "show", "--json")
-    assert json_lines(out) == [{"webhook_url": wallet.url}]
+    assert json_lines(out) == [{"webhook_url": wallet.url, "calls_go_to": wallet.url}]
     assert (await verb(mock, "play"))[0] == 0
     assert [p["action_type"] for p in wallet.of("bet")] == ["bet"]
     code, _, err = await verb(mock, "webhook", "set", "ftp://example.invalid/hook")

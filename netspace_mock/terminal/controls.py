@@ -10,7 +10,6 @@ from netspace_mock.terminal.arguments import amount
 from netspace_mock.terminal.connection import OK, AddSettings, add_connection
 from netspace_mock.terminal.table import json_line, shown, table
 
-HOOK = "/api/sandbox/webhook"
 REFERENCE = "unset: the mock's built-in reference wallet at /operator/webhook answers"
 
 
@@ -29,18 +28,21 @@ async def reset(args: argparse.Namespace, client: AsyncNetspaceSDK, out: TextIO)
 
 
 async def webhook_show(args: argparse.Namespace, client: AsyncNetspaceSDK, out: TextIO) -> int:
-    return _hook(args, await client.request("GET", HOOK), out)
+    return _hook(args, await client.webhook_url(), out)
 
 
 async def webhook_set(args: argparse.Namespace, client: AsyncNetspaceSDK, out: TextIO) -> int:
-    return _hook(args, await client.request("POST", HOOK, {"webhook_url": args.webhook_url}), out)
+    return _hook(args, await client.set_webhook_url(args.webhook_url), out)
 
 
 def _hook(args: argparse.Namespace, answer: dict[str, Any], out: TextIO) -> int:
+    """GET/POST /api/sandbox/webhook answer `webhook: {url, configured, reference_wallet}`; configured is
+    null while the built-in reference wallet answers."""
+    hook = answer["webhook"]
     if args.json:
-        json_line({"webhook_url": answer.get("webhook_url")}, out)
+        json_line({"webhook_url": hook["configured"], "calls_go_to": hook["url"]}, out)
     else:
-        print(f"webhook  {answer.get('webhook_url') or REFERENCE}", file=out)
+        print(f"webhook  {hook['configured'] or REFERENCE + ' (' + hook['url'] + ')'}", file=out)
     return OK
 
 
