@@ -70,9 +70,8 @@ async def prepare(platform: Platform, operator: Operator, body: dict[str, Any]) 
     if unknown:
         ids = ", ".join(t["id"] for t in runner.catalogue())
         raise InvalidRequest.at("$.tests", f"unknown test {unknown[0]!r}; the tests are: {ids}")
-    await store.register_player(
-        platform.db, operator.id, body["player_id"], body["currency"], platform.now_iso()
-    )
+    for player in filter(None, (body["player_id"], body.get("other_player_id"))):
+        await store.register_player(platform.db, operator.id, player, body["currency"], platform.now_iso())
     return Target(
         url=calls.webhook_url(platform, operator),
         api_key=operator.api_key,
@@ -80,6 +79,8 @@ async def prepare(platform: Platform, operator: Operator, body: dict[str, Any]) 
         player_id=body["player_id"],
         currency=body["currency"],
         session_id=body.get("session_id") or platform.ids.make("cert_", 20),
+        session_given="session_id" in body,
+        other_player_id=body.get("other_player_id"),
     )
 
 
