@@ -29,6 +29,7 @@ BREAKS = {
     "timestamp_as_float": "authentication",
     "answers_balance_before:bet": "bet",
     "answers_balance_before:win": "win",
+    "answers_cents:balance": "bet",
     "answers_cents:bet": "bet",
     "answers_cents:rollback": "rollback",
     "answers_cents:refund": "refund",
@@ -265,6 +266,11 @@ async def test_a_wallet_signing_the_wrong_string_is_told_which_it_signs(
             "answers_balance_before:win",
             "win of 2.00 on that round: answered the balance before the win (99.00 USD); the answer must carry "
             "the balance after it (101.00 USD)",
+        ),
+        (
+            "answers_cents:balance",
+            "bet of 1.00 moved the balance from 10000.00 USD to 9900.00 USD; expected 9999.00 USD (-1.00 USD): "
+            "the wallet counts in cents; amounts are in the currency's units",
         ),
         (
             "answers_cents:bet",

@@ -69,7 +69,7 @@ FLAW_NAMES = {
     "signs_without_timestamp": "signs METHOD + PATH + BODY, leaving X-Timestamp out",
     "signs_body_only": "signs the body alone",
     "timestamp_as_float": "reads X-Timestamp with float(), so 'NaN' passes its window check",
-    # The balance in a transaction's answer (ACTION: bet, win, refund or rollback; the others are right).
+    # The balance in an answer (ACTION: balance, bet, win, refund or rollback; the others are right).
     "answers_balance_before:ACTION": "answers ACTION with the balance before it",
     "answers_cents:ACTION": "answers ACTION with the balance in cents (9900 for 99.00)",
     # What the advisory checks warn about.
@@ -101,6 +101,7 @@ FLAWS = (
     "timestamp_as_float",
     "answers_balance_before:bet",
     "answers_balance_before:win",
+    "answers_cents:balance",
     "answers_cents:bet",
     "answers_cents:rollback",
     "answers_cents:refund",
@@ -144,7 +145,7 @@ def checked(flaw: str | Hostile | None, held: bool = False) -> str | Hostile | N
         known = flaw in FLAW_NAMES and not colon
         if colon and head in WITH_VALUE:
             if head in ANSWER_FLAWS:
-                known = value in ("bet", "win", "refund", "rollback")
+                known = value in ("balance", "bet", "win", "refund", "rollback")
             else:
                 known = bool(value) and (head == "business" or value.replace(".", "", 1).isdigit())
         if not known:

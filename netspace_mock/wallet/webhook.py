@@ -134,12 +134,22 @@ async def _book(platform: Platform, conn: Connection, operator_id: int, call: di
 
 
 async def _bet(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
-    if await _find(conn, operator_id, "rollback", call["transaction_id"]) is not None:
+    # One statement for the booking's checks: its rollback came first, and the player's sessions.
+    check = await _one(
+        conn,
+        "SELECT EXISTS(SELECT 1 FROM wallet_transactions WHERE operator_id = ?1 AND action_type = 'rollback' "
+        "AND transaction_id = ?2) AS rolled_back, "
+        "EXISTS(SELECT 1 FROM sessions WHERE operator_id = ?1 AND player_id = ?3) AS has_sessions, "
+        "EXISTS(SELECT 1 FROM sessions WHERE operator_id = ?1 AND session_id = ?4 AND player_id = ?3) AS launched",
+        (operator_id, call["transaction_id"], call["player_id"], call["session_id"]),
+    )
+    if check["rolled_back"]:
         # The rollback arrived first: this bet was already cancelled and must not be booked now.
         raise Refusal(
             "DUPLICATE_TRANSACTION", f"transaction {call['transaction_id']} was already rolled back"
         )
-    await _check_session(conn, operator_id, call)
+    if check["has_sessions"] and not check["launched"]:
+        raise Refusal("INVALID_SESSION", f"session {call['session_id']!r} was never launched for this player")
     if call.get("is_free_bet"):
         return Decimal(0)  # the stake is the platform's promotional credit, not the player's money
     if amount > balance:
@@ -159,39 +169,28 @@ async def _win(conn, operator_id: int, call: dict, amount: Decimal, balance: Dec
     return amount  # from_free_bet wins are credited like any other
 
 
-async def _check_session(conn, operator_id: int, call: dict) -> None:
-    row = await _one(
-        conn,
-        "SELECT COUNT(*) AS sessions, COALESCE(SUM(session_id = ?), 0) AS this FROM sessions "
-        "WHERE operator_id = ? AND player_id = ?",
-        (call["session_id"], operator_id, call["player_id"]),
-    )
-    if row["sessions"] and not row["this"]:
-        raise Refusal("INVALID_SESSION", f"session {call['session_id']!r} was never launched for this player")
+# Whether a win (not reverted) settled the bet's round: then its stake is not given back.
+WON = (
+    "EXISTS(SELECT 1 FROM wallet_transactions w WHERE w.operator_id = t.operator_id AND w.action_type = 'win' "
+    "AND w.round_id = t.round_id AND w.reverted = 0) AS won"
+)
 
 
-async def _settled(conn, operator_id: int, round_id: str) -> None:
-    """Refuse to give a stake back once a win settled its round: the round would pay twice."""
-    won = await _one(
-        conn,
-        "SELECT 1 FROM wallet_transactions WHERE operator_id = ? AND action_type = 'win' AND round_id = ? "
-        "AND reverted = 0",
-        (operator_id, round_id),
+def _settled(round_id: str) -> Refusal:
+    return Refusal(
+        "INVALID_SESSION", f"round {round_id} was settled by a win; its stake cannot be given back"
     )
-    if won is not None:
-        raise Refusal(
-            "INVALID_SESSION", f"round {round_id} was settled by a win; its stake cannot be given back"
-        )
 
 
 async def _refund(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
-    await _settled(conn, operator_id, call["round_id"])
     bet = await _one(
         conn,
-        "SELECT transaction_id, amount, booked, reverted FROM wallet_transactions "
+        f"SELECT transaction_id, amount, booked, reverted, {WON} FROM wallet_transactions t "
         "WHERE operator_id = ? AND action_type = 'bet' AND round_id = ?",
         (operator_id, call["round_id"]),
     )
+    if bet is not None and bet["won"]:
+        raise _settled(call["round_id"])
     if bet is None or bet["reverted"]:
         return Decimal(0)  # nothing was taken for this round (or it was given back already)
     await _mark_reverted(conn, operator_id, "bet", bet["transaction_id"])
@@ -202,14 +201,14 @@ async def _rollback(conn, operator_id: int, call: dict, amount: Decimal, balance
     # transaction_id names the transaction being reverted, whatever its action.
     original = await _one(
         conn,
-        "SELECT action_type, round_id, booked, reverted FROM wallet_transactions WHERE operator_id = ? "
-        "AND transaction_id = ? AND action_type != 'rollback'",
+        f"SELECT action_type, round_id, booked, reverted, {WON} FROM wallet_transactions t "
+        "WHERE operator_id = ? AND transaction_id = ? AND action_type != 'rollback'",
         (operator_id, call["transaction_id"]),
     )
     if original is None or original["reverted"]:
         return Decimal(0)  # never seen (or already reverted): succeed and change nothing
-    if original["action_type"] == "bet":
-        await _settled(conn, operator_id, original["round_id"])
+    if original["action_type"] == "bet" and original["won"]:
+        raise _settled(original["round_id"])
     await _mark_reverted(conn, operator_id, original["action_type"], call["transaction_id"])
     return -Decimal(original["booked"])
 
