@@ -134,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     certify.add_argument("--player-id", required=True, help="a test player with a balance of at least 10")
     certify.add_argument("--currency", required=True, help="the test player's currency")
     certify.add_argument("--session-id", default=None, help="session_id to send (default: a generated one)")
+    certify.add_argument(
+        "--other-player-id",
+        default=None,
+        help="a second test player, in the same currency (one more advisory check)",
+    )
     certify.add_argument("--tests", default=None, help="comma-separated test ids (default: all)")
     certify.add_argument("--json", dest="json_file", default=None, help="write the run object to this file")
     certify.add_argument("--junit", dest="junit_file", default=None, help="write JUnit XML to this file")

@@ -37,8 +37,20 @@ ADVISORIES = [
     "precision",
     "zero_win",
     "free_bet",
+    "unknown_session",
+    "refund_after_win",
+    "rollback_after_win",
+    "excess_decimals",
+    "large_amount",
+    "long_unicode_ids",
+    "shared_transaction_id",
+    "error_envelope",
+    "signature_case",
+    "timestamp_window",
     "latency",
 ]
+# The two that run only when the run is given a session_id the wallet issued, and a second test player.
+GIVEN_ONLY = ["unknown_session", "shared_transaction_id"]
 # Two more operators, from an operators file (operators_file).
 KEY_B, SECRET_B = "operator-b-key", "operator-b-secret-0123456789"
 KEY_C, SECRET_C = "operator-c-key", "operator-c-secret-9876543210"

@@ -14,6 +14,7 @@ import pytest
 from netspace_mock.certification import runner
 from netspace_mock.certification.probe import Probe, Target
 from netspace_mock.certification.registry import SUITE, Registry
+from netspace_mock.certification.signatures import FORGERIES
 from netspace_mock.certification.steps import Failed, balance_of
 from netspace_mock.sources import Clock, Ids
 from netspace_mock.webhooks.client import WebhookClient
@@ -137,3 +138,17 @@ def test_the_suite_does_not_depend_on_the_platform():
                 if re.match(r"netspace_mock\.(domain|api|web|wallet|store)(\.|$)", n)
             ]
     assert found == []
+
+
+def test_certification_md_lists_every_case_and_forgery():
+    """docs/certification.md describes every test (a heading), every advisory check and every forgery of the
+    authentication test (a table row each)."""
+    text = (ROOT / "docs" / "certification.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^### `(\w+)`", text, re.M)
+    assert headings == [c.id for c in SUITE.tests]
+    section = text.split("\n## Advisory checks\n", 1)[1]
+    assert re.findall(r"^\| `(\w+)` \|", section, re.M) == [c.id for c in SUITE.advisories]
+    rows = " ".join(
+        re.findall(r"^\| (`[^|]+`) \|", text.split("### `authentication`")[1].split("###")[0], re.M)
+    )
+    assert [f.name for f in FORGERIES if f"`{f.name}`" not in rows] == []

@@ -136,6 +136,34 @@ async def test_refund_gives_the_stake_back_once(client):
     assert (await w.ok(second))["balance"] == 1000
 
 
+async def test_a_settled_round_is_never_paid_twice(client):
+    w = await wallet(client)
+    bet = w.body("bet", amount=4)
+    await w.ok(bet)
+    assert (await w.ok(w.body("win", amount=6, round_id=bet["round_id"])))["balance"] == 1002
+    answer = await w.refused(w.body("refund", amount=4, round_id=bet["round_id"]), "INVALID_SESSION")
+    assert "settled by a win" in answer["error"]["message"]
+    rollback = w.body("rollback", transaction_id=bet["transaction_id"], amount=4, round_id=bet["round_id"])
+    await w.refused(rollback, "INVALID_SESSION")
+    assert (await w.ok(w.body("balance")))["balance"] == 1002
+
+
+async def test_an_amount_finer_than_the_currency_is_refused(client):
+    w = await wallet(client)
+    answer = await w.refused(w.body("bet", amount=1.005), "INVALID_REQUEST", status=400)
+    assert "at most 2 decimals" in answer["error"]["message"]
+    assert (await w.ok(w.body("balance")))["balance"] == 1000
+
+
+async def test_a_bet_needs_a_session_launched_for_the_player(client):
+    w = await wallet(client)  # sess-1 was launched for player-1
+    answer = await w.refused(w.body("bet", session_id="sess-never"), "INVALID_SESSION")
+    assert "sess-never" in answer["error"]["message"]
+    assert (await w.ok(w.body("bet", amount=2)))["balance"] == 998
+    # A test player with no session yet bets on any (a certification run without a session_id).
+    assert (await w.ok(w.body("bet", player_id="cert-player", session_id="cert_any")))["balance"] == 999
+
+
 async def test_free_bet_stake_is_not_debited_and_its_win_is_credited(client):
     w = await wallet(client)
     ids = {"operator_free_bet_id": "promo-1", "netspace_free_bet_id": "fb_ns_1"}

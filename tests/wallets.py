@@ -16,6 +16,7 @@ A pytest plugin (`pytest_plugins` in tests/conftest.py): `wallet` (alias `hostil
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import time
 from collections import defaultdict
@@ -28,6 +29,7 @@ from aiohttp import web
 
 from netspace_mock import schemas, signing
 from netspace_mock.app import create_app
+from netspace_mock.currencies import DECIMALS
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Ids
 from support import API_KEY, KEY_B, SECRET, SECRET_B, Signed, operators_file
@@ -63,15 +65,48 @@ FLAW_NAMES = {
     "debits_free_bets": "debits the stake of a free bet",
     "lost_updates": "reads the balance, awaits, then writes what it read plus the call's amount: a call "
     "of the same player booked meanwhile is lost (a read-modify-write across an await)",
+    # Signature checks got wrong in one more way each (certification's authentication test).
+    "accepts_old_timestamps": "refuses a timestamp from the future but accepts an old one",
+    "ignores_api_key": "checks the signature but not X-API-Key",
+    "signs_without_timestamp": "signs METHOD + PATH + BODY, leaving X-Timestamp out",
+    "signs_body_only": "signs the body alone",
+    "timestamp_as_float": "reads X-Timestamp with float(), so 'NaN' passes its window check",
+    # The balance in an answer (ACTION: balance, bet, win, refund or rollback; the others are right).
+    "answers_balance_before:ACTION": "answers ACTION with the balance before it",
+    "answers_cents:ACTION": "answers ACTION with the balance in cents (9900 for 99.00)",
+    # What the advisory checks warn about.
+    "any_session": "books a bet on any session_id, even with `sessions` given",
+    "refund_after_win_pays": "refunds a bet whose round was paid a win",
+    "rollback_after_win_pays": "rolls back a bet whose round was paid a win, and keeps the win",
+    "books_sub_unit_amounts": "books an amount with more decimals than its currency has",
+    "int32_cents": "keeps balances as a 32-bit count of cents, so a large win wraps around",
+    "truncates_ids": "keeps the first 64 characters of a transaction_id",
+    "ascii_ids": "refuses an id that is not ASCII with INVALID_REQUEST",
+    "per_player_idempotency": "books a transaction_id once per player, not once per operator",
+    "bare_http_errors": "answers PLAYER_NOT_FOUND and INVALID_REQUEST as bare HTTP 404 and 400, text",
+    "case_sensitive_signature": "refuses a signature in upper-case hex",
+    "narrow_window": "accepts a timestamp within 60 s of its clock only",
 }
-WITH_VALUE = {name.partition(":")[0] for name in FLAW_NAMES if ":" in name}  # sleep, late, slow, business
+WITH_VALUE = {name.partition(":")[0] for name in FLAW_NAMES if ":" in name}  # sleep, late, …, answers_cents
+ANSWER_FLAWS = ("answers_balance_before", "answers_cents")
 # The defects a certification run must fail (tests/test_certification.py BREAKS says which test each
 # breaks), and the one it only warns about.
 FLAWS = (
     "no_signature_check",
     "ignores_timestamp",
     "accepts_future_timestamps",
+    "accepts_old_timestamps",
     "accepts_signature_prefixes",
+    "ignores_api_key",
+    "signs_without_timestamp",
+    "signs_body_only",
+    "timestamp_as_float",
+    "answers_balance_before:bet",
+    "answers_balance_before:win",
+    "answers_cents:balance",
+    "answers_cents:bet",
+    "answers_cents:rollback",
+    "answers_cents:refund",
     "negative_balance",
     "books_duplicates",
     "win_credits_nothing",
@@ -81,7 +116,21 @@ FLAWS = (
     "balance_as_string",
     "times_out",
 )
-ADVISORY_FLAWS = ("debits_free_bets",)
+# The advisory each of these raises a warning in (tests/test_certification.py runs each).
+ADVISORY_FLAWS = {
+    "debits_free_bets": "free_bet",
+    "any_session": "unknown_session",
+    "refund_after_win_pays": "refund_after_win",
+    "rollback_after_win_pays": "rollback_after_win",
+    "books_sub_unit_amounts": "excess_decimals",
+    "int32_cents": "large_amount",
+    "truncates_ids": "long_unicode_ids",
+    "ascii_ids": "long_unicode_ids",
+    "per_player_idempotency": "shared_transaction_id",
+    "bare_http_errors": "error_envelope",
+    "case_sensitive_signature": "signature_case",
+    "narrow_window": "timestamp_window",
+}
 
 
 def checked(flaw: str | Hostile | None, held: bool = False) -> str | Hostile | None:
@@ -97,7 +146,10 @@ def checked(flaw: str | Hostile | None, held: bool = False) -> str | Hostile | N
         head, colon, value = flaw.partition(":")
         known = flaw in FLAW_NAMES and not colon
         if colon and head in WITH_VALUE:
-            known = bool(value) and (head == "business" or value.replace(".", "", 1).isdigit())
+            if head in ANSWER_FLAWS:
+                known = value in ("balance", "bet", "win", "refund", "rollback")
+            else:
+                known = bool(value) and (head == "business" or value.replace(".", "", 1).isdigit())
         if not known:
             raise ValueError(f"no such wallet flaw or attack: {flaw!r}")
     if held and not isinstance(flaw, Hostile):
@@ -125,14 +177,17 @@ class Wallet:
         flaws: tuple[str, ...] | list[str] = (),
         *,
         players: dict[str, str] | None = None,
+        sessions: tuple[str, ...] | None = None,
         start_balance: str = "100.00",
         api_key: str = API_KEY,
         secret: str = SECRET,
     ) -> None:
         """`players`: each player's one currency (another player is PLAYER_NOT_FOUND, another currency
-        INVALID_REQUEST); None: every player exists in every currency, with `start_balance` each."""
+        INVALID_REQUEST); None: every player exists in every currency, with `start_balance` each.
+        `sessions`: the session_ids it issued (a bet on another is INVALID_SESSION); None: any."""
         self.flaws = [checked(f) for f in flaws]
         self.players = players
+        self.sessions = sessions
         self.api_key, self.secret = api_key, secret
         self.start = Decimal(start_balance)
         self.balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: self.start)
@@ -197,22 +252,37 @@ class Wallet:
             return None
         h = request.headers
         try:
-            if h.get("X-API-Key") != self.api_key:
+            if h.get("X-API-Key") != self.api_key and "ignores_api_key" not in flaws:
                 raise signing.SignatureError(f"X-API-Key is {h.get('X-API-Key')!r}")
+            ts, given = h["X-Timestamp"], h["X-Signature"]
             if "accepts_future_timestamps" in flaws:
-                if time.time() - int(h["X-Timestamp"]) > 300:  # the mistake: no abs()
+                if time.time() - int(ts) > 300:  # the mistake: no abs()
                     raise signing.SignatureError("X-Timestamp is too old")
+            elif "accepts_old_timestamps" in flaws:
+                if int(ts) - time.time() > 300:  # the mistake: only the future side
+                    raise signing.SignatureError("X-Timestamp is in the future")
+            elif "timestamp_as_float" in flaws:
+                if abs(time.time() - float(ts)) > 300:  # the mistake: NaN compares false
+                    raise signing.SignatureError("X-Timestamp is out of the window")
             elif "ignores_timestamp" not in flaws:
-                signing.check_timestamp(h["X-Timestamp"], time.time(), 300)
-            if "accepts_signature_prefixes" in flaws:
-                right = signing.sign(self.secret, h["X-Timestamp"], "POST", request.raw_path, raw)
-                if not right.startswith(h["X-Signature"]):  # the mistake: a prefix passes
+                signing.check_timestamp(ts, time.time(), 60 if "narrow_window" in flaws else 300)
+            path = request.raw_path
+            if "signs_without_timestamp" in flaws or "signs_body_only" in flaws:
+                message = raw if "signs_body_only" in flaws else b"POST" + path.encode() + raw
+                if not hmac.compare_digest(
+                    hmac.new(self.secret.encode(), message, "sha256").hexdigest(), given
+                ):
+                    raise signing.SignatureError("X-Signature does not match")
+            elif "accepts_signature_prefixes" in flaws:
+                right = signing.sign(self.secret, ts, "POST", path, raw)
+                if not right.startswith(given):  # the mistake: a prefix passes
+                    raise signing.SignatureError("X-Signature does not match")
+            elif "case_sensitive_signature" in flaws:
+                if given != signing.sign(self.secret, ts, "POST", path, raw):  # the mistake: exact text
                     raise signing.SignatureError("X-Signature does not match")
             else:
-                signing.verify(
-                    self.secret, h["X-Timestamp"], "POST", request.raw_path, raw, h["X-Signature"], "path_qs"
-                )
-        except (KeyError, signing.SignatureError) as exc:
+                signing.verify(self.secret, ts, "POST", path, raw, given, "path_qs")
+        except (KeyError, ValueError, signing.SignatureError) as exc:
             self.problems.append(f"bad signature: {exc!r}")
             return web.json_response(refusal("UNAUTHORIZED"), status=401)
         return None
@@ -231,6 +301,7 @@ class Wallet:
         code = next((f[9:] for f in flaws if f.startswith("business:")), None)
         if code:
             return web.json_response(refusal(code))
+        before = self.balances[(p["player_id"], p["currency"])]
         refused = self._refused_account(p)
         if refused is None and "lost_updates" in flaws and p["action_type"] != "balance":
             key = (p["player_id"], p["currency"])
@@ -238,6 +309,16 @@ class Wallet:
             await asyncio.sleep(0.002)  # another call of the player may book meanwhile
             self.balances[key] = read  # the mistake: it writes over what was booked since it read
         answer, status = refused or self._book(p, flaws)
+        action = p["action_type"]
+        if answer["success"] and f"answers_balance_before:{action}" in flaws:
+            answer["balance"] = before
+        if answer["success"] and f"answers_cents:{action}" in flaws:
+            answer["balance"] = answer["balance"] * 100
+        if not answer["success"] and "bare_http_errors" in flaws:
+            bare = {"PLAYER_NOT_FOUND": (404, "Not Found"), "INVALID_REQUEST": (400, "Bad Request")}
+            if answer["error"]["code"] in bare:
+                status, text = bare[answer["error"]["code"]]
+                return web.Response(status=status, text=text)
         if "duplicate" in flaws:
             return web.json_response(refusal("DUPLICATE_TRANSACTION"))
         late = seconds(flaws, "late")
@@ -273,20 +354,38 @@ class Wallet:
             None,
         )
 
+    def _won(self, round_id: str) -> bool:
+        """Whether the round was settled by a win (one of 0 included) that was not reverted since."""
+        return any(
+            b["action"] == "win" and b["round_id"] == round_id and not b["reverted"]
+            for b in self.booked.values()
+        )
+
     def _book(self, p: dict[str, Any], flaws: list[str]) -> tuple[dict[str, Any], int]:
         """Book the call once per (action, transaction_id); the answer and its HTTP status."""
         key = (p["player_id"], p["currency"])
         action = p["action_type"]
         if action == "balance":
             return {"success": True, "balance": self.balances[key]}, 200
-        idem = (action, p["transaction_id"])
+        txn = p["transaction_id"][:64] if "truncates_ids" in flaws else p["transaction_id"]
+        idem = (action, txn, p["player_id"]) if "per_player_idempotency" in flaws else (action, txn)
         if idem in self.done and "books_duplicates" not in flaws:
             return {**self.done[idem], "balance": self.balances[key]}, 200
-        amount = p["amount"]
-        if amount < 0:
+        amount = Decimal(p["amount"])
+        exact = amount == amount.quantize(Decimal(1).scaleb(-DECIMALS[p["currency"]]))
+        if amount < 0 or (not exact and "books_sub_unit_amounts" not in flaws):
+            return refusal("INVALID_REQUEST"), 400
+        if "ascii_ids" in flaws and not all(str(v).isascii() for v in p.values()):
             return refusal("INVALID_REQUEST"), 400
         delta = Decimal(0)
+        settled = self._won(p["round_id"]) and action in ("refund", "rollback")
         if action == "bet":
+            if (
+                self.sessions is not None
+                and p["session_id"] not in self.sessions
+                and "any_session" not in flaws
+            ):
+                return refusal("INVALID_SESSION"), 200
             if not p.get("is_free_bet") or "debits_free_bets" in flaws:
                 if self.balances[key] < amount and "negative_balance" not in flaws:
                     return refusal("INSUFFICIENT_BALANCE"), 200
@@ -297,20 +396,28 @@ class Wallet:
                 return refusal("INVALID_SESSION"), 200  # no win on a round whose bet was given back
             delta = Decimal(0) if "win_credits_nothing" in flaws else amount
         elif action == "refund":
+            if settled and "refund_after_win_pays" not in flaws:
+                return refusal("INVALID_SESSION"), 200  # the round was paid: nothing to refund
             bet = self._bet_of(p["round_id"], reverted=False)
             if bet is not None and "refund_does_nothing" not in flaws:
                 bet["reverted"] = True
                 delta = -bet["delta"]
         elif action == "rollback":
-            original = self.booked.get(p["transaction_id"])
+            original = self.booked.get(txn)
             if original is None and "rollback_unknown_errors" in flaws:
                 return refusal("INTERNAL_ERROR"), 200
+            paid_bet = original is not None and original["action"] == "bet" and settled
+            if paid_bet and "rollback_after_win_pays" not in flaws:
+                return refusal("INVALID_SESSION"), 200  # the round was paid: its bet stays
             if original is not None and not original["reverted"] and "rollback_does_nothing" not in flaws:
                 original["reverted"] = True
                 delta = -original["delta"]
         self.balances[key] += delta
+        if "int32_cents" in flaws:  # the count of cents wraps around past 2**31 - 1
+            cents = (int(self.balances[key] * 100) + 2**31) % 2**32 - 2**31
+            self.balances[key] = Decimal(cents) / 100
         if action != "rollback":
-            self.booked[p["transaction_id"]] = {
+            self.booked[txn] = {
                 "action": action,
                 "round_id": p["round_id"],
                 "delta": delta,
@@ -325,9 +432,22 @@ class Wallet:
         return dict(answer), 200
 
 
-def OperatorWallet(*flaws: str, player: str = "cert-player", currency: str = "USD", balance: str = "100.00"):
-    """The wallet a certification run is pointed at: one player in one currency, these flaws."""
-    return Wallet(flaws, players={player: currency}, start_balance=balance)
+OTHER_PLAYER = "cert-other"  # the second test player of OperatorWallet
+SESSION = "sess-cert-issued"  # the session OperatorWallet issued, when it was given sessions
+
+
+def OperatorWallet(
+    *flaws: str,
+    player: str = "cert-player",
+    currency: str = "USD",
+    balance: str = "100.00",
+    sessions: tuple[str, ...] | None = None,
+):
+    """The wallet a certification run is pointed at: the test player and OTHER_PLAYER in one currency,
+    these flaws; given `sessions`, a bet on any other session is INVALID_SESSION."""
+    return Wallet(
+        flaws, players={player: currency, OTHER_PLAYER: currency}, sessions=sessions, start_balance=balance
+    )
 
 
 async def serve(aiohttp_server, wallet: Wallet, path: str = "/wallet/callback") -> str:

@@ -53,6 +53,8 @@ async def certify(args: argparse.Namespace, settings: Settings) -> int:
         player_id=args.player_id,
         currency=args.currency,
         session_id=args.session_id or ids.make("cert_", 20),
+        session_given=bool(args.session_id),
+        other_player_id=args.other_player_id,
     )
     out = sys.stdout
     print(

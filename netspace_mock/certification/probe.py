@@ -24,6 +24,10 @@ class Target:
     currency: str
     session_id: str
     game_id: str = "lotterix"
+    # Whether session_id is one the operator issued (given to the run) rather than one made up for it,
+    # and a second test player of the operator's: each lets one more advisory check run.
+    session_given: bool = False
+    other_player_id: str | None = None
 
 
 class Unreachable(Exception):

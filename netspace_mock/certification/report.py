@@ -7,6 +7,7 @@ from typing import Any, TextIO
 from xml.etree import ElementTree as ET
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "warning": "WARN"}
+ADVISORY_MARKS = {"passed": "ok", "warning": "WARNING", "skipped": "skipped"}
 
 
 def print_result(result: dict[str, Any], out: TextIO) -> None:
@@ -103,10 +104,7 @@ def junit(run: dict[str, Any]) -> str:
     advisories = run.get("advisories", [])
     out = ET.SubElement(suite, "system-out")
     out.text = (
-        "\n".join(
-            f"{'WARNING' if a['status'] == 'warning' else 'ok'} {a['test']}: {a['message']}"
-            for a in advisories
-        )
+        "\n".join(f"{ADVISORY_MARKS[a['status']]} {a['test']}: {a['message']}" for a in advisories)
         or "no advisory checks were run"
     )
     suites = ET.Element("testsuites", {"name": "netspace-mock certify"})

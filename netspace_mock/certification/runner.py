@@ -8,7 +8,7 @@ from typing import Any
 
 from netspace_mock.certification.probe import Probe, Target
 from netspace_mock.certification.registry import SUITE, Case, Registry
-from netspace_mock.certification.steps import Failed
+from netspace_mock.certification.steps import Failed, Skipped
 from netspace_mock.sources import Clock, Ids, iso
 from netspace_mock.webhooks.client import WebhookClient
 
@@ -35,6 +35,8 @@ async def _one(case: Case, probe: Probe) -> dict[str, Any]:
         await case.run(probe)
     except Failed as failure:
         status, message = "failed", str(failure)
+    except Skipped as skipped:
+        status, message = "skipped", str(skipped)
     return {
         "test": case.id,
         "name": case.name,
@@ -100,7 +102,8 @@ async def run(
     if advisories:
         for case in suite.advisories:
             result = await _one(case, probe)
-            result["status"] = "passed" if result["status"] == "passed" else "warning"
+            if result["status"] == "failed":
+                result["status"] = "warning"
             report["advisories"].append(result)
             await _tell(progress, report)
     closing = await probe.balance("balance after the run")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from netspace_mock.certification.probe import Probe, Step
+from netspace_mock.currencies import DECIMALS
 from netspace_mock.webhooks.client import Answer
 
 ONE, TWO = Decimal("1.00"), Decimal("2.00")
@@ -14,6 +15,10 @@ ONE, TWO = Decimal("1.00"), Decimal("2.00")
 
 class Failed(Exception):
     """The wallet broke a rule; the message says which, with the figures."""
+
+
+class Skipped(Exception):
+    """An advisory check that cannot run with what the run was given; the message says what it needs."""
 
 
 def said(a: Answer) -> str:
@@ -74,15 +79,53 @@ async def money(
     moved = after - before
     if moved != delta:
         p.steps[-1].passed = False
+        cents = delta != 0 and moved == delta.scaleb(DECIMALS[p.target.currency])
         raise Failed(
             f"{name} moved the balance from {p.fmt(before)} to {p.fmt(after)}; expected "
             f"{p.fmt(before + delta)} ({'+' if delta >= 0 else ''}{p.fmt(delta)})"
+            + (": the wallet counts in cents; amounts are in the currency's units" if cents else "")
         )
-    if answer.ok and answer.balance is not None and answer.balance != after:
-        step.passed = False
+    if answer.ok:
+        answered(p, step, name, payload.get("action_type", "call"), answer, before, after)
+    return answer
+
+
+def answered(
+    p: Probe, step: Step, name: str, action: str, answer: Answer, before: Decimal, after: Decimal
+) -> None:
+    """The balance a transaction's answer carries must be the balance after it, in the currency's
+    units (PROTOCOL §6): the platform shows it to the player at once."""
+    given = answer.balance
+    if given == after:
+        return
+    step.passed = False
+    decimals = DECIMALS[p.target.currency]
+    if decimals and given == after.scaleb(decimals):
+        reason = "the balance must be in the currency's units, not in cents"
+        shown = int(given) if given == given.to_integral_value() else given
+        raise Failed(f"{name}: answered balance {shown} for {p.fmt(after)}: {reason}")
+    if given == before:
         raise Failed(
-            f"{name}: the answer said balance {p.fmt(answer.balance)} but the balance is {p.fmt(after)}"
+            f"{name}: answered the balance before the {action} ({p.fmt(given)}); the answer must carry "
+            f"the balance after it ({p.fmt(after)})"
         )
+    raise Failed(f"{name}: the answer said balance {p.fmt(given)} but the balance is {p.fmt(after)}")
+
+
+async def must_refuse(p: Probe, name: str, bet: dict, what: str, fix: str) -> Answer:
+    """A bet the wallet must refuse, leaving the balance as it was (given back if it was taken)."""
+    before = await balance_of(p)
+    step, answer = await p.send(name, bet, "refused")
+    after = await balance_of(p)
+    step.balance_before, step.balance_after = before, after
+    if answer.ok:
+        await undo(p, bet)
+    failure = (
+        f"{what} was accepted: {fix}"
+        if answer.ok
+        else f"{what} was refused, but the balance moved from {p.fmt(before)} to {p.fmt(after)}"
+    )
+    judge(step, not answer.ok and after == before, "refused", failure)
     return answer
 
 

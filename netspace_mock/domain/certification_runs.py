@@ -70,8 +70,12 @@ async def prepare(platform: Platform, operator: Operator, body: dict[str, Any]) 
     if unknown:
         ids = ", ".join(t["id"] for t in runner.catalogue())
         raise InvalidRequest.at("$.tests", f"unknown test {unknown[0]!r}; the tests are: {ids}")
-    await store.register_player(
-        platform.db, operator.id, body["player_id"], body["currency"], platform.now_iso()
+    for player in filter(None, (body["player_id"], body.get("other_player_id"))):
+        await store.register_player(platform.db, operator.id, player, body["currency"], platform.now_iso())
+    # Without a session_id, the player's latest session: one the operator issued, which a wallet that
+    # checks sessions takes (a made-up one it would refuse).
+    session_id = body.get("session_id") or await store.latest_session(
+        platform.db, operator.id, body["player_id"], body["currency"]
     )
     return Target(
         url=calls.webhook_url(platform, operator),
@@ -79,7 +83,9 @@ async def prepare(platform: Platform, operator: Operator, body: dict[str, Any]) 
         secret=operator.secret_key,
         player_id=body["player_id"],
         currency=body["currency"],
-        session_id=body.get("session_id") or platform.ids.make("cert_", 20),
+        session_id=session_id or platform.ids.make("cert_", 20),
+        session_given=session_id is not None,
+        other_player_id=body.get("other_player_id"),
     )
 
 

@@ -32,6 +32,17 @@ async def get(db: Database, operator_id: int, run_id: str) -> dict[str, Any] | N
     return json.loads(row["data"]) if row else None
 
 
+async def latest_session(db: Database, operator_id: int, player_id: str, currency: str) -> str | None:
+    """The session the platform launched last for this player in this currency (a demo has no player's
+    money), if any: the one a certification run given none uses."""
+    row = await db.fetchone(
+        "SELECT session_id FROM sessions WHERE operator_id = ? AND player_id = ? AND currency = ? "
+        "AND kind != 'demo' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        (operator_id, player_id, currency),
+    )
+    return None if row is None else row[0]
+
+
 async def register_player(
     db: Database, operator_id: int, player_id: str, currency: str, seen_at: str
 ) -> None:

@@ -7,7 +7,13 @@ It does what the guide asks of every operator:
   4. refuse a bet the balance cannot cover with INSUFFICIENT_BALANCE, and book nothing;
   5. never debit a free-bet stake (is_free_bet), but credit its winnings (from_free_bet);
   6. revert on rollback — whose transaction_id is the transaction being reverted — and answer success to a
-     rollback of a transaction it never saw (the bet may never have arrived), so the platform can stop.
+     rollback of a transaction it never saw (the bet may never have arrived), so the platform can stop;
+  7. never pay a round twice: a refund, or a rollback of the bet, once the round was settled by a win is
+     refused (INVALID_SESSION), as a win on a round whose bet was given back is;
+  8. refuse an amount with more decimals than its currency has (INVALID_REQUEST), never round it;
+  9. take a bet only on a session the platform launched for the player, once the player has one
+     (INVALID_SESSION otherwise); a test player with none yet, as in a certification run without a
+     session_id, may bet on any.
 
 A player exists here once the platform has launched a session for them in that currency, and the test
 players of the `wallet_test_players` setting (`cert-player` in USD by default) exist from the start: they
@@ -95,6 +101,10 @@ async def _book(platform: Platform, conn: Connection, operator_id: int, call: di
     if done is not None:
         return {"balance": balance, "transaction_id": done}
 
+    if not money.is_exact(Decimal(call["amount"]), currency):
+        raise Refusal(
+            "INVALID_REQUEST", f"{currency} amounts have at most {money.DECIMALS[currency]} decimals", 400
+        )
     amount = money.quantize(call["amount"], currency)
     booked = await BOOKINGS[action](conn, operator_id, call, amount, balance)
     wallet_txn = platform.ids.make("wtx_", 24)
@@ -124,11 +134,22 @@ async def _book(platform: Platform, conn: Connection, operator_id: int, call: di
 
 
 async def _bet(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
-    if await _find(conn, operator_id, "rollback", call["transaction_id"]) is not None:
+    # One statement for the booking's checks: its rollback came first, and the player's sessions.
+    check = await _one(
+        conn,
+        "SELECT EXISTS(SELECT 1 FROM wallet_transactions WHERE operator_id = ?1 AND action_type = 'rollback' "
+        "AND transaction_id = ?2) AS rolled_back, "
+        "EXISTS(SELECT 1 FROM sessions WHERE operator_id = ?1 AND player_id = ?3) AS has_sessions, "
+        "EXISTS(SELECT 1 FROM sessions WHERE operator_id = ?1 AND session_id = ?4 AND player_id = ?3) AS launched",
+        (operator_id, call["transaction_id"], call["player_id"], call["session_id"]),
+    )
+    if check["rolled_back"]:
         # The rollback arrived first: this bet was already cancelled and must not be booked now.
         raise Refusal(
             "DUPLICATE_TRANSACTION", f"transaction {call['transaction_id']} was already rolled back"
         )
+    if check["has_sessions"] and not check["launched"]:
+        raise Refusal("INVALID_SESSION", f"session {call['session_id']!r} was never launched for this player")
     if call.get("is_free_bet"):
         return Decimal(0)  # the stake is the platform's promotional credit, not the player's money
     if amount > balance:
@@ -148,13 +169,28 @@ async def _win(conn, operator_id: int, call: dict, amount: Decimal, balance: Dec
     return amount  # from_free_bet wins are credited like any other
 
 
+# Whether a win (not reverted) settled the bet's round: then its stake is not given back.
+WON = (
+    "EXISTS(SELECT 1 FROM wallet_transactions w WHERE w.operator_id = t.operator_id AND w.action_type = 'win' "
+    "AND w.round_id = t.round_id AND w.reverted = 0) AS won"
+)
+
+
+def _settled(round_id: str) -> Refusal:
+    return Refusal(
+        "INVALID_SESSION", f"round {round_id} was settled by a win; its stake cannot be given back"
+    )
+
+
 async def _refund(conn, operator_id: int, call: dict, amount: Decimal, balance: Decimal) -> Decimal:
     bet = await _one(
         conn,
-        "SELECT transaction_id, amount, booked, reverted FROM wallet_transactions "
+        f"SELECT transaction_id, amount, booked, reverted, {WON} FROM wallet_transactions t "
         "WHERE operator_id = ? AND action_type = 'bet' AND round_id = ?",
         (operator_id, call["round_id"]),
     )
+    if bet is not None and bet["won"]:
+        raise _settled(call["round_id"])
     if bet is None or bet["reverted"]:
         return Decimal(0)  # nothing was taken for this round (or it was given back already)
     await _mark_reverted(conn, operator_id, "bet", bet["transaction_id"])
@@ -165,12 +201,14 @@ async def _rollback(conn, operator_id: int, call: dict, amount: Decimal, balance
     # transaction_id names the transaction being reverted, whatever its action.
     original = await _one(
         conn,
-        "SELECT action_type, booked, reverted FROM wallet_transactions WHERE operator_id = ? "
-        "AND transaction_id = ? AND action_type != 'rollback'",
+        f"SELECT action_type, round_id, booked, reverted, {WON} FROM wallet_transactions t "
+        "WHERE operator_id = ? AND transaction_id = ? AND action_type != 'rollback'",
         (operator_id, call["transaction_id"]),
     )
     if original is None or original["reverted"]:
         return Decimal(0)  # never seen (or already reverted): succeed and change nothing
+    if original["action_type"] == "bet" and original["won"]:
+        raise _settled(original["round_id"])
     await _mark_reverted(conn, operator_id, original["action_type"], call["transaction_id"])
     return -Decimal(original["booked"])
 

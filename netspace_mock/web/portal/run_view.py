@@ -147,7 +147,7 @@ def run_view(run: dict[str, Any], live: bool) -> Html:
         )
     tests = join(_result(r) for r in run["results"])
     advisories = run.get("advisories") or []
-    warned = sum(1 for a in advisories if a["status"] != "passed")
+    warned = sum(1 for a in advisories if a["status"] == "warning")
     extra = (
         tag(
             "details",
