@@ -12,12 +12,11 @@ import shlex
 import shutil
 import signal
 import sys
-import time
 from collections.abc import Callable
 from logging.handlers import QueueListener
 from typing import NoReturn
 
-from netspace_mock import __version__, signing, terminal
+from netspace_mock import __version__, sign_command, terminal
 from netspace_mock import settings as settings_mod
 from netspace_mock.settings import Settings
 
@@ -119,9 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
         "or the same NETSPACE_MOCK_* variables: the curl line then reaches it and its signature is valid.",
     )
     sign.add_argument("method", help="HTTP method, e.g. POST")
-    sign.add_argument("path", help="request path with the /api prefix, and the query string if any")
+    sign.add_argument(
+        "path", help="request path with the /api prefix, and the query string if any (sent, not signed)"
+    )
     sign.add_argument("body", nargs="?", default="", help="the exact JSON body ('-' reads standard input)")
     sign.add_argument("--timestamp", type=int, default=None, help="Unix seconds (default: now)")
+    sign.add_argument(
+        "--sign-query",
+        action="store_true",
+        help="sign PATH with its query string (path?query), as --signature-path path_qs asks; by default "
+        "the path alone is signed, the strict form, which draws no integration warning",
+    )
     _add_settings_flags(sign, only=tuple(SIGN_HELPS), helps=SIGN_HELPS)
 
     certify = commands.add_parser(
@@ -322,34 +329,6 @@ def sign_hint(settings: Settings, command: str | None = None) -> list[str]:
     return [hint, "       with your secret key: add --secret-key KEY, or set NETSPACE_MOCK_SECRET_KEY"]
 
 
-def _sign(args: argparse.Namespace, settings: Settings) -> int:
-    body = sys.stdin.read() if args.body == "-" else args.body
-    method = args.method.upper()
-    if not args.path.startswith("/"):
-        print("netspace-mock sign: PATH must start with / (e.g. /api/game/launch)", file=sys.stderr)
-        return EXIT_ERROR
-    if not (args.path == "/api" or args.path.startswith(("/api/", "/api?"))):
-        # Still signed as asked (a route of one's own may need it), but every platform route has it.
-        print(
-            f"netspace-mock sign: warning: {args.path} has no /api prefix; the platform's routes and "
-            f"their signatures include it (e.g. /api{args.path})",
-            file=sys.stderr,
-        )
-    timestamp = args.timestamp if args.timestamp is not None else int(time.time())
-    headers = signing.headers(settings.api_key, settings.secret_key, timestamp, method, args.path, body)
-    for name, value in headers.items():
-        print(f"{name}: {value}")
-    parts = ["curl", "-sS", "-X", method]
-    for name, value in headers.items():
-        parts += ["-H", f"{name}: {value}"]
-    if body:
-        parts += ["-H", "Content-Type: application/json", "--data-binary", body]
-    parts.append(settings.base_url + args.path)
-    print()
-    print(" ".join(shlex.quote(p) for p in parts))
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit code. An error nobody foresaw is one line on stderr and exit code 2."""
     args = build_parser().parse_args(argv)
@@ -384,7 +363,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_ERROR
         return 0
     if args.command == "sign":
-        return _sign(args, settings)
+        return sign_command.run(args, settings, EXIT_ERROR)
     if terminal.chosen(args):
         return terminal.run(args, settings)
     if args.command == "certify":

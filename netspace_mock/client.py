@@ -6,8 +6,11 @@
     session = netspace.launch_game(session_id="session-123", player_id="player-456", game_id="lotterix",
                                    currency="USD", client_ip="192.168.1.1")
 
-`AsyncNetspaceSDK` has the same methods as coroutines. Every request is signed over the exact bytes sent;
-an error answer raises NetspaceError carrying the envelope's code, message and details.
+`AsyncNetspaceSDK` has the same methods as coroutines. Every request is signed in the forms the strict
+mock (`--strict`) accepts and that draw no integration warning: PATH is the path alone (a query string is
+sent, not signed), BODY the exact bytes sent (the empty string when there is none), and a body is written as
+JavaScript's JSON.stringify writes it (`10.0` as `10`). An error answer raises NetspaceError carrying the
+envelope's code, message and details.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
 from yarl import URL
 
-from netspace_mock import jsonio, signing
+from netspace_mock import js_json, jsonio, signing
 
 DEFAULT_BASE_URL = "https://api.netspace.one"
 
@@ -36,6 +40,15 @@ class NetspaceError(Exception):
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
+
+
+def body_of(payload: Any) -> bytes:
+    """The payload as JSON.stringify writes it (a float 10.0 as `10`, 1e21 as `1e+21`), the form a platform
+    that re-serialises the body before checking the signature expects. jsonio writes it first, so NaN,
+    infinities and unbounded Decimals are refused as before; read back with Decimal numbers, it is what
+    js_json.canonical takes."""
+    written = jsonio.dumps(payload)
+    return js_json.canonical(json.loads(written, parse_float=Decimal, parse_int=Decimal))
 
 
 class AsyncNetspaceSDK:
@@ -66,7 +79,9 @@ class AsyncNetspaceSDK:
             self._session = None
 
     def sign(self, method: str, path: str, body: bytes = b"") -> dict[str, str]:
-        return signing.headers(self.api_key, self.secret_key, int(self.now()), method, path, body)
+        """The signing headers of one request; PATH is `path` without its query string, the strict form."""
+        signed_path = path.partition("?")[0]
+        return signing.headers(self.api_key, self.secret_key, int(self.now()), method, signed_path, body)
 
     async def send(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
@@ -98,7 +113,7 @@ class AsyncNetspaceSDK:
         )
         if encoded:  # a query of None values only is none: a bare "?" would be signed but not sent
             path += "?" + encoded
-        body = b"" if payload is None else jsonio.dumps(payload)
+        body = b"" if payload is None else body_of(payload)
         status, answer = await self.send(method, path, body)
         if isinstance(answer, dict) and answer.get("success") is True:
             return answer

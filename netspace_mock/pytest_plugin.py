@@ -47,8 +47,10 @@ class RunningMock:
         self._thread.join(timeout=10)
 
     def sign(self, method: str, path: str, body: bytes | str = b"") -> dict[str, str]:
-        """The three signing headers for a request you send yourself."""
-        return signing.headers(self.api_key, self.secret_key, int(time.time()), method, path, body)
+        """The three signing headers for a request you send yourself; PATH is `path` without its query
+        string (the strict form: send the query, sign the path alone)."""
+        signed_path = path.partition("?")[0]
+        return signing.headers(self.api_key, self.secret_key, int(time.time()), method, signed_path, body)
 
     def launch(
         self,

@@ -61,9 +61,13 @@ def test_sign_with_timestamp_is_deterministic(tmp_path):
     assert first.returncode == second.returncode == 0
     assert first.stdout == second.stdout
     headers, curl = parse_sign(first.stdout)
-    vector = next(v for v in VECTORS if v["path"].startswith("/api/games/catalog?"))
-    assert headers["X-Signature"] == vector["signature"]
+    # The path alone is signed (the strict form) and the query is sent; --sign-query signs path?query.
+    assert headers["X-Signature"] == signing.sign(SECRET, "1736937004", "GET", "/api/games/catalog")
+    assert curl[-1] == "http://127.0.0.1:8080/api/games/catalog?category=lottery&page=1"
     assert "--data-binary" not in curl  # a GET has no body
+    vector = next(v for v in VECTORS if v["path"].startswith("/api/games/catalog?"))
+    with_query = parse_sign(cli(*args, "--sign-query", cwd=tmp_path).stdout)[0]
+    assert with_query["X-Signature"] == vector["signature"]
 
 
 def test_sign_defaults_to_now(tmp_path):

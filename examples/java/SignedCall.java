@@ -36,11 +36,15 @@ public final class SignedCall {
         this.secretKey = secretKey;
     }
 
-    /** Hex HMAC-SHA256 of TIMESTAMP + METHOD + PATH + BODY; PATH starts with /api, BODY is the bytes sent. */
+    /**
+     * Hex HMAC-SHA256 of TIMESTAMP + METHOD + PATH + BODY; PATH starts with /api and is the path alone (a query
+     * string is sent, not signed), BODY is the bytes sent.
+     */
     String sign(String timestamp, String method, String path, byte[] body) throws GeneralSecurityException {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secretKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        mac.update((timestamp + method + path).getBytes(StandardCharsets.UTF_8));
+        String pathAlone = path.split("\\?", 2)[0];
+        mac.update((timestamp + method + pathAlone).getBytes(StandardCharsets.UTF_8));
         mac.update(body);
         return HexFormat.of().formatHex(mac.doFinal());
     }

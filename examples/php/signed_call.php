@@ -16,16 +16,21 @@ function env_or(string $name, string $fallback): string
     return $value === false || $value === '' ? $fallback : $value;
 }
 
-/** Hex HMAC-SHA256 of TIMESTAMP + METHOD + PATH + BODY; PATH starts with /api, BODY is the text sent. */
+/**
+ * Hex HMAC-SHA256 of TIMESTAMP + METHOD + PATH + BODY; PATH starts with /api and is the path alone (a query
+ * string is sent, not signed), BODY is the text sent.
+ */
 function netspace_signature(string $secret, string $timestamp, string $method, string $path, string $body): string
 {
-    return hash_hmac('sha256', $timestamp . strtoupper($method) . $path . $body, $secret);
+    $pathAlone = explode('?', $path, 2)[0];
+    return hash_hmac('sha256', $timestamp . strtoupper($method) . $pathAlone . $body, $secret);
 }
 
 /** Sends one signed request; returns the decoded answer, or throws with the error answer. */
 function netspace_call(array $config, string $method, string $path, ?array $payload = null): array
 {
-    // Encode once: the very string that is signed is the string sent ('' for a GET).
+    // Encode once: the very string that is signed is the string sent ('' for a GET). json_encode writes a
+    // float 10.0 as 10.0 where JavaScript writes 10: give whole amounts as integers (10), as this body does.
     $body = $payload === null
         ? ''
         : json_encode($payload, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR);

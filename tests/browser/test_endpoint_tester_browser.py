@@ -120,15 +120,18 @@ async def test_the_endpoint_tester_signs_sends_and_shows(page, screenshot, mock_
     }
     assert (await send(page, expect="200"))["free_bet"]["status"] == "active"
 
-    # Path and query parameters; the query string is in the signed PATH unless asked otherwise.
+    # Path and query parameters; the signed PATH is the path alone (the strict form) unless asked otherwise.
     await page.select_option("#tester-route", "GET /api/games/catalog")
     await page.fill("#tester-params input[data-name=per_page]", "2")
     answer = await send(page, expect="200")
     assert len(answer["games"]) == 2
-    assert (await page.text_content("#tester-sts")).endswith("GET/api/games/catalog?per_page=2")
-    await page.select_option("#tester-sign-path", "path")
-    assert len((await send(page, expect="200"))["games"]) == 2
     assert (await page.text_content("#tester-sts")).endswith("GET/api/games/catalog")
+    assert await page.is_hidden("#tester-warnings")
+    await page.select_option("#tester-sign-path", "path_qs")
+    assert len((await send(page, expect="200"))["games"]) == 2
+    assert (await page.text_content("#tester-sts")).endswith("GET/api/games/catalog?per_page=2")
+    assert "signature covers the query string" in await page.text_content("#tester-warnings")
+    await page.select_option("#tester-sign-path", "path")
 
     # Another secret key: refused, with the string the mock signed, the same as the page's.
     await page.select_option("#tester-route", "POST /api/game/launch")

@@ -13,7 +13,8 @@
  * wrapper (allow_url_fopen, on by default). Parameters may be given camelCase (as the guide's launchGame)
  * or snake_case (as the guide's request bodies). Every request is signed as the guide says: the hex
  * HMAC-SHA256, keyed with the secret, of TIMESTAMP + METHOD + PATH + BODY, where PATH starts with /api
- * and carries the query string, and BODY is the exact text sent (the empty string when there is none).
+ * and is the path alone (a query string is sent but not signed), and BODY is the exact text sent (the
+ * empty string when there is none), written as JavaScript's JSON.stringify writes it (50.0 as 50).
  * Every method returns the parsed answer (an array with 'success' => true); an error answer, or no
  * answer, throws NetspaceException with the envelope's code and message and the HTTP status (0: none).
  */
@@ -193,19 +194,16 @@ class NetspaceSDK
     public function request(string $method, string $path, ?array $payload = null, array $query = []): array
     {
         $method = strtoupper($method);
+        $signedPath = $path; // the path alone: the query string is sent, not signed
         $path .= self::queryString($query);
         // Serialised once: the very text signed is the one sent.
-        $flags = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE;
-        $body = $payload === null ? '' : json_encode($payload, $flags);
-        if ($body === false) {
-            throw new \InvalidArgumentException('the request is not encodable as JSON: ' . json_last_error_msg());
-        }
+        $body = $payload === null ? '' : self::json($payload);
         $timestamp = (string) time(); // seconds, not milliseconds
         $headers = [
             'Accept: application/json',
             'X-API-Key: ' . $this->apiKey,
             'X-Timestamp: ' . $timestamp,
-            'X-Signature: ' . $this->signature($timestamp, $method, $path, $body),
+            'X-Signature: ' . $this->signature($timestamp, $method, $signedPath, $body),
         ];
         if ($body !== '') {
             $headers[] = 'Content-Type: application/json';
@@ -263,7 +261,73 @@ class NetspaceSDK
         });
     }
 
-    /** Strict percent-encoding (RFC 3986): the PATH signed is the one sent. */
+    /**
+     * JSON as JavaScript's JSON.stringify writes it: json_encode writes a float 50.0 as 50.0 and 1e-5 as
+     * 1.0e-5, JavaScript as 50 and 0.00001, and a platform that re-serialises the body would differ.
+     * Arrays with keys 0..n-1 are JSON arrays, other arrays and objects JSON objects (as json_encode).
+     */
+    public static function json($value): string
+    {
+        if (is_float($value)) {
+            return self::jsNumber($value);
+        }
+        if (is_array($value) && ($value === [] || array_keys($value) === range(0, count($value) - 1))) {
+            return '[' . implode(',', array_map([self::class, 'json'], $value)) . ']';
+        }
+        if (is_array($value) || is_object($value)) {
+            $members = [];
+            foreach ((array) $value as $name => $member) {
+                $members[] = self::json((string) $name) . ':' . self::json($member);
+            }
+            return '{' . implode(',', $members) . '}';
+        }
+        $flags = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_LINE_TERMINATORS;
+        $text = json_encode($value, $flags);
+        if ($text === false) {
+            throw new \InvalidArgumentException('the request is not encodable as JSON: ' . json_last_error_msg());
+        }
+        return $text;
+    }
+
+    /** A float as JavaScript writes it (Number::toString): the shortest digits that read back the same. */
+    public static function jsNumber(float $value): string
+    {
+        if (!is_finite($value)) {
+            throw new \InvalidArgumentException('the request is not encodable as JSON: ' . $value . ' is no JSON number');
+        }
+        if ($value == 0.0) {
+            return '0';
+        }
+        // With serialize_precision -1, json_encode writes the shortest digits that read back as the same
+        // double (what JavaScript writes too), only in another layout: 1.0e-5, 10.0.
+        $saved = ini_set('serialize_precision', '-1');
+        $shortest = strtolower((string) json_encode(abs($value)));
+        ini_set('serialize_precision', (string) $saved);
+        $parts = explode('e', $shortest);
+        $mantissa = $parts[0];
+        $exponent = (int) ($parts[1] ?? 0);
+        $point = strpos($mantissa, '.');
+        $whole = $point === false ? $mantissa : substr($mantissa, 0, $point);
+        $all = str_replace('.', '', $mantissa);
+        $digits = ltrim($all, '0');
+        $n = strlen($whole) + $exponent - (strlen($all) - strlen($digits)); // the value is 0.DIGITS x 10^n
+        $digits = rtrim($digits, '0');
+        $k = strlen($digits);
+        $sign = $value < 0 ? '-' : '';
+        if ($k <= $n && $n <= 21) {
+            return $sign . $digits . str_repeat('0', $n - $k);
+        }
+        if (0 < $n && $n <= 21) {
+            return $sign . substr($digits, 0, $n) . '.' . substr($digits, $n);
+        }
+        if (-6 < $n && $n <= 0) {
+            return $sign . '0.' . str_repeat('0', -$n) . $digits;
+        }
+        $shown = $digits[0] . ($k > 1 ? '.' . substr($digits, 1) : '');
+        return $sign . $shown . 'e' . ($n - 1 >= 0 ? '+' : '-') . abs($n - 1);
+    }
+
+    /** Strict percent-encoding (RFC 3986): the query string is sent exactly as written here. */
     private static function queryString(array $params): string
     {
         $parts = [];

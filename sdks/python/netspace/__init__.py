@@ -10,7 +10,8 @@
 The base URL is `base_url=`, else the environment variable NETSPACE_API_URL, else the real platform
 (https://api.netspace.one). Standard library only. Every request is signed as the guide says: the hex
 HMAC-SHA256, keyed with the secret, of TIMESTAMP + METHOD + PATH + BODY, where PATH starts with /api
-and carries the query string, and BODY is the exact text sent (the empty string when there is none).
+and is the path alone (a query string is sent but not signed), and BODY is the exact text sent (the
+empty string when there is none), written as JavaScript's JSON.stringify writes it (50.0 as 50).
 Every method returns the parsed answer (a dict with `success: True`); an error answer, or no answer,
 raises NetspaceError with the envelope's code and message and the HTTP status (0: no answer).
 """
@@ -20,10 +21,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 import time
 import urllib.error
 import urllib.request
+from decimal import Decimal
 from typing import Any, Dict, Optional
 from urllib.parse import quote
 
@@ -46,13 +49,50 @@ def _compact(fields: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _query(params: Dict[str, Any]) -> str:
-    # Strict percent-encoding (RFC 3986 unreserved characters only): the PATH signed is the one sent.
+    # Strict percent-encoding (RFC 3986 unreserved characters only): the query is sent exactly as written.
     parts = []
     for name, value in _compact(params).items():
         if isinstance(value, bool):
             value = "true" if value else "false"
         parts.append(f"{quote(str(name), safe='')}={quote(str(value), safe='')}")
     return "?" + "&".join(parts) if parts else ""
+
+
+def _js_number(value: float) -> str:
+    """A number as JavaScript writes it (Number::toString): 50.0 is 50, 1e21 is 1e+21, 1e-05 is 0.00001."""
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a JSON number")
+    if value == 0:
+        return "0"
+    # repr holds the shortest digits that read back as the same double: the digits JavaScript writes.
+    _, figures, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
+    digits = "".join(map(str, figures))
+    k, n = len(digits), exponent + len(digits)  # value = 0.DIGITS x 10**n
+    sign = "-" if value < 0 else ""
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    shown = digits[0] + ("." + digits[1:] if k > 1 else "")
+    return f"{sign}{shown}e{'+' if n > 0 else '-'}{abs(n - 1)}"
+
+
+SAFE_INTEGER = 2**53  # an integer beyond it is a rounded double in JavaScript
+
+
+def _json(value: Any) -> str:
+    """JSON.stringify's text of a value: compact, non-ASCII kept, numbers in JavaScript's form (json.dumps
+    writes a float 50.0 as 50.0, JavaScript as 50, and a platform that re-serialises the body would differ)."""
+    big = isinstance(value, int) and not isinstance(value, bool) and abs(value) >= SAFE_INTEGER
+    if isinstance(value, (float, Decimal)) or big:
+        return _js_number(float(value))
+    if isinstance(value, dict):
+        return "{" + ",".join(_json(str(k)) + ":" + _json(v) for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_json(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 class NetspaceSDK:
@@ -74,15 +114,16 @@ class NetspaceSDK:
         self, method: str, path: str, payload: Optional[dict] = None, query: Optional[dict] = None
     ) -> dict:
         method = method.upper()
+        signed_path = path  # the path alone: the query string is sent, not signed
         path += _query(query or {})
         # Serialised once: the very text signed is the one sent.
-        body = "" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        body = "" if payload is None else _json(payload)
         timestamp = str(int(time.time()))  # seconds, not milliseconds
         headers = {
             "Accept": "application/json",
             "X-API-Key": self.api_key,
             "X-Timestamp": timestamp,
-            "X-Signature": self.signature(timestamp, method, path, body),
+            "X-Signature": self.signature(timestamp, method, signed_path, body),
         }
         if body:
             headers["Content-Type"] = "application/json"

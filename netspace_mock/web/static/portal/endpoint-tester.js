@@ -120,7 +120,8 @@
     var qs = query.toString();
     var target = path + (qs ? "?" + qs : "");
     var body = bodyBox.disabled ? "" : bodyBox.value;
-    var signed = el("tester-sign-path").value === "path" ? path : target;
+    var signQuery = el("tester-sign-path").value === "path_qs"; // the path alone is the strict form
+    var signed = signQuery ? target : path;
     var timestamp = String(Math.floor(Date.now() / 1000));
     return {
       method: entry.method,
@@ -128,7 +129,7 @@
       body: body,
       timestamp: timestamp,
       stringToSign: timestamp + entry.method + signed + body,
-      signedPath: signed,
+      signQuery: signQuery,
       apiKey: el("api-key").textContent,
     };
   }
@@ -158,7 +159,8 @@
 
   function showCommand(request) {
     var words = ["netspace-mock sign --public-url", quote(location.origin), "--api-key", quote(request.apiKey),
-      "--timestamp", request.timestamp, request.method, quote(request.signedPath)];
+      "--timestamp", request.timestamp].concat(request.signQuery ? ["--sign-query"] : [])
+      .concat([request.method, quote(request.target)]);
     if (request.body !== "") words.push(quote(request.body));
     el("tester-command").textContent = words.join(" ");
   }

@@ -187,7 +187,8 @@
     /**
      * The X-Signature of one request: hex HMAC-SHA256 over TIMESTAMP + METHOD + PATH + BODY, where
      * TIMESTAMP is Unix time in seconds (not milliseconds), METHOD is upper-case, PATH starts with /api
-     * and includes the query string when there is one, and BODY is the exact text sent ('' for a GET).
+     * and is the path alone (a query string is sent but not signed), and BODY is the exact text sent
+     * ('' for a GET).
      */
     signature(timestamp, method, path, body) {
       return hmacSha256Hex(this.secretKey, String(timestamp) + method.toUpperCase() + path + (body || ''));
@@ -196,6 +197,7 @@
     /** Sign and send one request; resolves to the parsed success answer, rejects with NetspaceError. */
     async request(method, path, payload, query) {
       method = method.toUpperCase();
+      var signedPath = path; // the path alone: the query string is sent, not signed
       if (query) path += queryString(query);
       // Serialise once: the very string that is signed is the one sent. Re-serialising (or letting a
       // library do it) may change spacing, key order or escapes, and the signature no longer matches.
@@ -205,7 +207,7 @@
         Accept: 'application/json',
         'X-API-Key': this.apiKey,
         'X-Timestamp': timestamp,
-        'X-Signature': await this.signature(timestamp, method, path, body),
+        'X-Signature': await this.signature(timestamp, method, signedPath, body),
       };
       if (body) headers['Content-Type'] = 'application/json';
       if (!this._fetch) {

@@ -27,8 +27,9 @@ import javax.crypto.spec.SecretKeySpec;
  * The base URL is the constructor's third argument, else the environment variable NETSPACE_API_URL, else
  * the real platform (https://api.netspace.one). Standard library only (java.net.http, javax.crypto).
  * Every request is signed as the guide says: the hex HMAC-SHA256, keyed with the secret, of TIMESTAMP +
- * METHOD + PATH + BODY, where PATH starts with /api and carries the query string, and BODY is the exact
- * text sent (the empty string when there is none). The methods other than launchGame return the parsed
+ * METHOD + PATH + BODY, where PATH starts with /api and is the path alone (a query string is sent but not
+ * signed), and BODY is the exact text sent (the empty string when there is none), written as JavaScript's
+ * JSON.stringify writes it (50.0 as 50). The methods other than launchGame return the parsed
  * answer as a Map; an error answer, or no answer, throws NetspaceException.
  */
 public final class NetspaceSDK {
@@ -156,6 +157,7 @@ public final class NetspaceSDK {
     public Map<String, Object> request(
             String method, String path, Map<String, ?> payload, Map<String, ?> query) {
         method = method.toUpperCase();
+        String signedPath = path; // the path alone: the query string is sent, not signed
         path += queryString(query);
         // Serialised once: the very text signed is the one sent.
         String body = payload == null ? "" : Json.write(payload);
@@ -165,7 +167,7 @@ public final class NetspaceSDK {
                 .header("Accept", "application/json")
                 .header("X-API-Key", apiKey)
                 .header("X-Timestamp", timestamp)
-                .header("X-Signature", signature(timestamp, method, path, body));
+                .header("X-Signature", signature(timestamp, method, signedPath, body));
         if (body.isEmpty()) {
             builder.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
@@ -207,7 +209,7 @@ public final class NetspaceSDK {
                 details instanceof Map ? (Map<String, Object>) details : null);
     }
 
-    /** Strict percent-encoding (RFC 3986): the PATH signed is the one sent. */
+    /** Strict percent-encoding (RFC 3986): the query string is sent exactly as written here. */
     private static String encode(Object value) {
         return URLEncoder.encode(String.valueOf(value), StandardCharsets.UTF_8)
                 .replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
