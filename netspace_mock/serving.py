@@ -43,6 +43,8 @@ def _late(seconds: float) -> RequestTimeout:
 
 
 async def read_body(request: web.Request, seconds: float) -> bytes:
+    if request.content.is_eof():  # the whole body came with the headers: no wait to bound
+        return await request.read()
     try:
         async with asyncio.timeout(seconds):
             request[RAW_BODY] = await request.read()
