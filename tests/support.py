@@ -186,7 +186,7 @@ HOPS = ("execute", "execute_fetchall", "execute_insert", "executemany", "execute
 
 class _Counted:
     """A connection whose every call that crosses to its thread is appended to `seen` (the method's
-    name); anything else is the connection's own."""
+    name and its SQL); anything else is the connection's own."""
 
     def __init__(self, conn, seen: list[str]) -> None:
         self._conn, self._seen = conn, seen
@@ -197,7 +197,7 @@ class _Counted:
             return found
 
         def counted(*args, **kwargs):
-            self._seen.append(name)
+            self._seen.append(f"{name} {args[0] if args else ''}")  # the method and its SQL
             return found(*args, **kwargs)
 
         return counted
