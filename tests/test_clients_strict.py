@@ -4,15 +4,13 @@ the operator's integration warnings stay empty; the same request signed the leni
 from __future__ import annotations
 
 from netspace_mock.client import AsyncNetspaceSDK
-from netspace_mock.serving import PLATFORM
-from support import API_KEY, SECRET
+from support import API_KEY, SECRET, recorded_warnings
 
 HEADER = "X-Netspace-Mock-Warning"
 
 
 async def test_the_python_client_passes_strict_and_draws_no_warning(make_client):
     mock = await make_client(strict=True)
-    platform = mock.client.app[PLATFORM]
     sdk = AsyncNetspaceSDK(API_KEY, SECRET, str(mock.client.make_url("")).rstrip("/"))
     try:
         assert (await sdk.get_currencies())["success"] is True  # a GET without a body
@@ -26,17 +24,17 @@ async def test_the_python_client_passes_strict_and_draws_no_warning(make_client)
         assert (await sdk.sandbox_bet("s-1", 2))["success"] is True
     finally:
         await sdk.close()
-    assert await platform.integration_warnings.of_operator(platform.db, 1) == []
+    assert await recorded_warnings(mock) == []
     journal = (await mock.ok("GET", "/api/sandbox/requests?per_page=500"))["requests"]
     assert {"/api/games/catalog", "/api/lotterix/jackpot/update", "/api/v1/freebets/assign"} <= {
         r["path"] for r in journal
     }
 
 
-async def test_the_same_amount_signed_the_lenient_way_warns(client, platform):
+async def test_the_same_amount_signed_the_lenient_way_warns(client):
     body = b'{"amount":10.0,"currency":"USD"}'  # JSON.stringify would write 10
     headers = client.headers("POST", "/api/lotterix/jackpot/update", body)
     headers["Content-Type"] = "application/json"
     async with client.client.post("/api/lotterix/jackpot/update", data=body, headers=headers) as resp:
         assert resp.headers.getall(HEADER, [])
-    assert await platform.integration_warnings.of_operator(platform.db, 1) != []
+    assert await recorded_warnings(client) != []
