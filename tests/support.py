@@ -217,6 +217,16 @@ async def hops(db) -> AsyncIterator[list[str]]:
         db.writer, db.reader = writer, reader
 
 
+async def recorded_warnings(mock) -> list:
+    """The integration warnings the mock behind `mock` (a Signed test client) recorded for its operator."""
+    from netspace_mock.serving import PLATFORM
+    from netspace_mock.store import operators
+
+    platform = mock.client.app[PLATFORM]
+    operator = await operators.by_api_key(platform.db, mock.api_key)
+    return await platform.integration_warnings.of_operator(platform.db, operator.id)
+
+
 def free_port() -> int:
     """A free port of 127.0.0.1 for a server the test starts itself."""
     with socket.socket() as sock:

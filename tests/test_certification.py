@@ -9,11 +9,12 @@ import sys
 from xml.etree import ElementTree as ET
 
 import pytest
+from wallet_flaws import ADVISORY_FLAWS, FLAWS
 
 from netspace_mock import schemas
 from netspace_mock.certification.signatures import FORGERIES
 from support import ADVISORIES, API_KEY, GIVEN_ONLY, SECRET, launch_body
-from wallets import ADVISORY_FLAWS, FLAWS, OTHER_PLAYER, SESSION, OperatorWallet, serve
+from wallets import OTHER_PLAYER, SESSION, OperatorWallet, serve
 
 REQUIRED = ["authentication", "balance", "bet", "win", "insufficient_balance", "idempotency", "rollback"]
 # The test each defect must fail (more may fail as a consequence); refund is optional.

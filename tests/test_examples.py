@@ -6,8 +6,6 @@ The toolchains run as subprocesses while the mock serves in this process's event
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from netspace_mock import settings
+from toolchains import outcome
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PHP, JAVAC, JAVA, NODE = (shutil.which(tool) for tool in ("php", "javac", "java", "node"))
@@ -33,25 +32,6 @@ needs_java = pytest.mark.skipif(
     JAVAC is None or JAVA is None, reason="javac and java (JDK 17+) are not both on PATH"
 )
 needs_node = pytest.mark.skipif(_node_major() < 18, reason="node 18+ (the global fetch) is not on PATH")
-
-
-async def run(
-    *argv: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None
-) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise AssertionError(f"{argv[0]} ran longer than {timeout} s") from None
-    return proc.returncode, out.decode(), err.decode()
 
 
 def mock_env(client, secret: str = "sandbox-secret-key") -> dict[str, str]:
@@ -81,31 +61,33 @@ def assert_refused(code: int, out: str, err: str) -> None:
 @pytest.fixture
 async def java_classes(tmp_path) -> Path:
     classes = tmp_path / "classes"
-    code, out, err = await run(JAVAC, "-d", str(classes), str(EXAMPLES / "java" / "SignedCall.java"))
+    code, out, err = await outcome(JAVAC, "-d", str(classes), str(EXAMPLES / "java" / "SignedCall.java"))
     assert code == 0, f"javac failed:\n{out}\n{err}"
     return classes
 
 
 @needs_java
 async def test_java_example(client, java_classes):
-    result = await run(JAVA, "-cp", str(java_classes), "SignedCall", env=mock_env(client))
+    result = await outcome(JAVA, "-cp", str(java_classes), "SignedCall", env=mock_env(client))
     assert_succeeded(client, *result)
 
 
 @needs_java
 async def test_java_example_exits_non_zero_when_refused(client, java_classes):
-    assert_refused(*await run(JAVA, "-cp", str(java_classes), "SignedCall", env=mock_env(client, "wrong")))
+    assert_refused(
+        *await outcome(JAVA, "-cp", str(java_classes), "SignedCall", env=mock_env(client, "wrong"))
+    )
 
 
 @needs_php
 async def test_php_example(client):
-    result = await run(PHP, str(EXAMPLES / "php" / "signed_call.php"), env=mock_env(client))
+    result = await outcome(PHP, str(EXAMPLES / "php" / "signed_call.php"), env=mock_env(client))
     assert_succeeded(client, *result)
 
 
 @needs_php
 async def test_php_example_exits_non_zero_when_refused(client):
-    result = await run(PHP, str(EXAMPLES / "php" / "signed_call.php"), env=mock_env(client, "wrong"))
+    result = await outcome(PHP, str(EXAMPLES / "php" / "signed_call.php"), env=mock_env(client, "wrong"))
     assert_refused(*result)
 
 
@@ -123,7 +105,7 @@ async def test_js_quick_start_runs_as_written_on_node(client, tmp_path):
         assert resp.status == 200
         (tmp_path / "netspace-sdk.cjs").write_bytes(await resp.read())
     (tmp_path / "quickstart.mjs").write_text(js_quick_start(), encoding="utf-8")
-    code, out, err = await run(NODE, "quickstart.mjs", env=mock_env(client), cwd=tmp_path)
+    code, out, err = await outcome(NODE, "quickstart.mjs", env=mock_env(client), cwd=tmp_path)
     assert code == 0, f"exit {code}\nstdout:\n{out}\nstderr:\n{err}"
     assert "lotterix" in out.splitlines()[0]
     base = str(client.client.make_url("")).rstrip("/")
@@ -135,7 +117,7 @@ async def test_js_quick_start_exits_non_zero_when_refused(client, tmp_path):
     async with client.client.get("/sdk/netspace-sdk.js") as resp:
         (tmp_path / "netspace-sdk.cjs").write_bytes(await resp.read())
     (tmp_path / "quickstart.mjs").write_text(js_quick_start(), encoding="utf-8")
-    code, out, err = await run(NODE, "quickstart.mjs", env=mock_env(client, "wrong"), cwd=tmp_path)
+    code, out, err = await outcome(NODE, "quickstart.mjs", env=mock_env(client, "wrong"), cwd=tmp_path)
     assert code != 0 and "game_url" not in out
     assert "UNAUTHORIZED" in err or "signature mismatch" in err, err
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from support import recorded_warnings
+
 NODE = shutil.which("node")
 VECTORS = Path(__file__).parent / "data" / "signatures.json"
 DEFAULT_BASE_URL = "https://api.netspace.one"
@@ -211,7 +213,8 @@ const FUTURE = '2031-01-01T00:00:00Z';
 
 
 @needs_node
-async def test_every_method_against_the_mock(client, sdk_file, tmp_path):
+async def test_every_method_against_the_mock(make_client, sdk_file, tmp_path):
+    client = await make_client(strict=True)  # a lenient form would be refused, and none is recorded
     base = base_url(client)
     s = await node(tmp_path, EVERY_METHOD, sdk_file, base, timeout=120)
     assert s["launch"]["game_url"].startswith(base + "/play/") and s["launch"]["session_id"] == "js-sess-1"
@@ -247,6 +250,7 @@ async def test_every_method_against_the_mock(client, sdk_file, tmp_path):
     assert s["cert_only"] == ["balance"]
     assert (s["cert_status"], s["cert_status_after_partial"]) == (True, False)
     assert s["reset"] is True and s["stats_after_reset"] == 0
+    assert await recorded_warnings(client) == []
 
 
 GUIDE_SHAPES = r"""

@@ -45,6 +45,19 @@ OUTSIDER = textwrap.dedent("""
         assert failed.value.code == "WEBHOOK_ERROR"
 
 
+    @pytest.mark.netspace_mock(strict=True)
+    def test_its_own_client_and_signing_pass_a_strict_mock(netspace_mock):
+        # --strict refuses a lenient form: the fixture's client and sign() must send the strict ones.
+        netspace_mock.launch(session_id="s1", player_id="p1")
+        rnd = netspace_mock.play_round("s1", amount=2.0, outcome="lose")  # a loss is a win of 0
+        assert [a["action_type"] for a in netspace_mock.webhook_log(round_id=rnd["round_id"])] == ["bet", "win"]
+        path = "/api/games/catalog?category=slots&page=1"
+        request = urllib.request.Request(netspace_mock.base_url + path, headers=netspace_mock.sign("GET", path))
+        with urllib.request.urlopen(request) as answer:
+            assert answer.headers.get_all("X-Netspace-Mock-Warning") is None
+            assert json.load(answer)["success"] is True
+
+
     async def test_works_in_async_tests_too(netspace_mock):
         assert netspace_mock.base_url.startswith("http://127.0.0.1:")
 """)
@@ -54,4 +67,4 @@ def test_plugin_fixture_from_an_outside_test_suite(pytester):
     pytester.makepyfile(test_outsider=OUTSIDER)
     pytester.makeini("[pytest]\nasyncio_mode = auto\n")
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)

@@ -23,6 +23,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from support import recorded_warnings
 from toolchains import (
     API_KEY,
     COMPOSER,
@@ -90,8 +91,8 @@ def test_each_copy_is_the_guides_text(language):
 
 @pytest.fixture
 async def mock(make_client):
-    """A live mock on its own port that knows the quick starts' keys."""
-    return await make_client(api_key=API_KEY, secret_key=SECRET_KEY)
+    """A live mock on its own port that knows the quick starts' keys, strict (every lenient form refused)."""
+    return await make_client(api_key=API_KEY, secret_key=SECRET_KEY, strict=True)
 
 
 async def assert_launched(mock, game_url: str) -> None:
@@ -112,6 +113,7 @@ async def assert_launched(mock, game_url: str) -> None:
     assert answer["error"]["code"] == "INVALID_SESSION", answer
     body["player_id"] = "player-456"
     await mock.post("/api/game/launch", body, expect=200)
+    assert await recorded_warnings(mock) == []
 
 
 def location(out: str) -> str:

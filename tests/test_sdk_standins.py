@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from support import recorded_warnings
 from toolchains import (
     API_KEY,
     JAVA,
@@ -29,8 +30,9 @@ from toolchains import (
 
 @pytest.fixture
 async def mock(make_client):
-    """A live mock on its own port that knows the quick starts' keys."""
-    return await make_client(api_key=API_KEY, secret_key=SECRET_KEY)
+    """A live mock on its own port that knows the quick starts' keys, strict: a request in a lenient form
+    (a query signed with the path, a body that is not JSON.stringify's) is refused, not only warned."""
+    return await make_client(api_key=API_KEY, secret_key=SECRET_KEY, strict=True)
 
 
 REASON = "Player requested cancellation — Solicitação 取消"
@@ -180,6 +182,7 @@ async def assert_toured(mock, out: dict) -> None:
     # The mock keeps what the SDK did: the free bet, cancelled with its reason.
     _, answer = await mock.post("/api/v1/freebets/status", {"netspace_free_bet_id": out["id"]}, expect=200)
     assert (answer["free_bet"]["status"], answer["free_bet"]["cancel_reason"]) == ("cancelled", REASON)
+    assert await recorded_warnings(mock) == []
 
 
 def last_json_line(out: str) -> dict:

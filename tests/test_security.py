@@ -122,7 +122,7 @@ async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
         )  # fmt: skip
         try:
             async with aiohttp.ClientSession() as http:
-                await wait_healthy(http, base)
+                await wait_healthy(http, base, proc)  # a server that could not start fails as such
                 await _exercise(
                     Operator(http, base, KEY_A, SECRET_A, answers),
                     Operator(http, base, KEY_B, SECRET_B, answers),

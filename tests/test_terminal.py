@@ -1,6 +1,6 @@
 """The terminal verbs, run as a user runs them: `python -m netspace_mock VERB` in a subprocess, against a
-mock served by `netspace-mock serve --port 0` in another, and the test's wallet on port 0 where a test
-scripts the webhook's answers."""
+mock served by `netspace-mock serve --port 0 --strict` in another (so a verb sending a lenient form is
+refused, not only warned), and the test's wallet on port 0 where a test scripts the webhook's answers."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ async def serve(tmp_path):
             port = () if "NETSPACE_MOCK_PORT" in env else ("--port", "0")
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "netspace_mock", "serve", *port,
-                "--db", str(tmp_path / f"mock-{len(started)}.db"), *args,
+                "--db", str(tmp_path / f"mock-{len(started)}.db"), "--strict", *args,
                 stdout=out, stderr=asyncio.subprocess.DEVNULL, env=clean_env(**env),
             )  # fmt: skip
         started.append(proc)

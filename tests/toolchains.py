@@ -38,13 +38,15 @@ needs_java = pytest.mark.skipif(
 )
 
 
-async def run(*argv, env: dict[str, str], cwd: Path | None = None, timeout: float = 120) -> str:
-    """Run a command to its end with this process's environment plus `env`; it must exit 0. Its output."""
+async def outcome(
+    *argv, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> tuple[int, str, str]:
+    """Run a command to its end with this process's environment plus `env`: exit code, stdout, stderr."""
     proc = await asyncio.create_subprocess_exec(
         *map(str, argv),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, **env},
+        env={**os.environ, **(env or {})},
         cwd=cwd,
     )
     try:
@@ -53,8 +55,14 @@ async def run(*argv, env: dict[str, str], cwd: Path | None = None, timeout: floa
         proc.kill()
         await proc.wait()
         raise AssertionError(f"{argv[0]} ran longer than {timeout} s") from None
-    assert proc.returncode == 0, f"{argv} exited {proc.returncode}\nstdout:\n{out.decode()}\n{err.decode()}"
-    return out.decode()
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def run(*argv, env: dict[str, str], cwd: Path | None = None, timeout: float = 120) -> str:
+    """The same, for a command that must exit 0: its output."""
+    code, out, err = await outcome(*argv, env=env, cwd=cwd, timeout=timeout)
+    assert code == 0, f"{argv} exited {code}\nstdout:\n{out}\n{err}"
+    return out
 
 
 def only_the_base_url(mock) -> dict[str, str]:
