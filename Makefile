@@ -10,7 +10,7 @@ RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 PIP_QUIET = PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint fixtures docs bench bench-peers clean image-test
+.PHONY: run test lint fixtures docs bench bench-peers bench-instructions clean image-test
 
 $(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: $(STAMP)
 bench-peers: $(STAMP)
 	$(BYTECODE)
 	$(BIN)/python bench/run.py --with-peers $(ARGS)
+
+# Instructions per request under valgrind's callgrind (bench/instructions.py): steady on a busy machine.
+bench-instructions: $(STAMP)
+	$(BYTECODE)
+	$(BIN)/python bench/run.py --only instructions $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,7 +1,8 @@
 """`make bench`: every benchmark, one after another, then one table of each measure, its figure, its
 target and PASS/MISS, and all of it in bench/results/bench-STAMP.json (unless --no-save).
 
-`--only NAME` runs one (repeatable); `--with-peers` adds peers.py (`make bench-peers`). The other options
+`--only NAME` runs one (repeatable); `--with-peers` adds peers.py (`make bench-peers`); `--only
+instructions` counts instructions under callgrind instead (instructions.py, `make bench-instructions`). The other options
 are every benchmark's (common.options), each taking those it uses.
 """
 
@@ -18,7 +19,9 @@ BENCHMARKS = ["catalog", "launch", "rounds", "stress", "coldstart", "memory"]
 
 def main(argv: list[str]) -> int:
     parser = options(__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=[*BENCHMARKS, "peers"], help="run only this one")
+    parser.add_argument(
+        "--only", action="append", choices=[*BENCHMARKS, "peers", "instructions"], help="run only this one"
+    )
     parser.add_argument("--with-peers", action="store_true", help="then peers.py (needs node, npm, java)")
     args = parser.parse_args(argv)
     pin_load()

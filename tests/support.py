@@ -180,6 +180,43 @@ async def statements(db) -> AsyncIterator[list[str]]:
             await conn.set_trace_callback(None)
 
 
+# aiosqlite's Connection methods that each hand one call to the connection's thread and wait for it.
+HOPS = ("execute", "execute_fetchall", "execute_insert", "executemany", "executescript", "commit", "rollback")
+
+
+class _Counted:
+    """A connection whose every call that crosses to its thread is appended to `seen` (the method's
+    name and its SQL); anything else is the connection's own."""
+
+    def __init__(self, conn, seen: list[str]) -> None:
+        self._conn, self._seen = conn, seen
+
+    def __getattr__(self, name: str):
+        found = getattr(self._conn, name)
+        if name not in HOPS:
+            return found
+
+        def counted(*args, **kwargs):
+            self._seen.append(f"{name} {args[0] if args else ''}")  # the method and its SQL
+            return found(*args, **kwargs)
+
+        return counted
+
+
+@asynccontextmanager
+async def hops(db) -> AsyncIterator[list[str]]:
+    """Every hand-over to one of the database's connection threads meanwhile (each awaited call of
+    aiosqlite's Connection is one: the call queued to the thread, the loop woken with its result)."""
+    seen: list[str] = []
+    writer, reader = db.writer, db.reader
+    db.writer = _Counted(writer, seen)
+    db.reader = None if reader is None else _Counted(reader, seen)
+    try:
+        yield seen
+    finally:
+        db.writer, db.reader = writer, reader
+
+
 async def recorded_warnings(mock) -> list:
     """The integration warnings the mock behind `mock` (a Signed test client) recorded for its operator."""
     from netspace_mock.serving import PLATFORM

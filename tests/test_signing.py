@@ -369,3 +369,15 @@ async def test_query_is_signed_exactly_as_sent(make_client):
     assert status == 200 and [g["id"] for g in answer["games"]] == ["tiger-spins"]
     decoded = CATALOG + "?search=tiger spins"
     await _unauthorized(strict, "GET", sent, headers=_signed_over(strict, decoded))
+
+
+def test_a_rotated_secret_refuses_the_old_ones_signature_at_once():
+    message = b"1700000000POST/api/game/launch{}"
+    old = hmac.new(b"old-secret", message, hashlib.sha256).hexdigest()
+    assert signing.signature_matches("old-secret", old, message)  # the old secret's MAC now kept keyed
+    assert not signing.signature_matches("new-secret", old, message)
+    assert signing.signature_matches(
+        "new-secret", hmac.new(b"new-secret", message, hashlib.sha256).hexdigest(), message
+    )
+    # The keyed MAC is copied, never fed itself: the same secret twice gives the same digest.
+    assert signing.signature_matches("old-secret", old, message)

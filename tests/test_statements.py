@@ -1,10 +1,11 @@
-"""How many SQL statements the busiest paths make, counted with SQLite's own trace: a sandbox round
-with both its webhooks to the reference wallet (on the same database), and a relaunch. A count, not a
-time: each statement is one hand-over to a connection's thread, and every write holds the one lock."""
+"""How many SQL statements the busiest paths make, counted with SQLite's own trace, and how many
+hand-overs to a connection's thread they take (each awaited call of aiosqlite's Connection is one: the
+call queued to the thread, the loop woken with its result): a sandbox round with both its webhooks to
+the reference wallet (on the same database), a fresh launch and a relaunch. Counts, not times."""
 
 from __future__ import annotations
 
-from support import launch_body, statements
+from support import hops, launch_body, statements
 
 BET = {"session_id": "sess-1", "amount": 1, "outcome": "win", "win_amount": 3}
 
@@ -85,3 +86,36 @@ async def test_a_relaunch_that_changes_nothing_makes_one_statement(client, platf
         await client.ok("POST", "/api/game/launch", launch_body())
     # The player's last visit; the session is in the platform's cache.
     assert [s.split()[0] for s in without_journal(seen) if DISPATCHER_POLL not in s] == ["INSERT"]
+
+
+def without_journal_hops(seen: list[str]) -> list[str]:
+    """The hand-overs, less each BEGIN … COMMIT block that writes the journal's batch."""
+    kept: list[str] = []
+    block: list[str] | None = None
+    for hop in seen:
+        if hop.endswith("BEGIN IMMEDIATE"):
+            block = [hop]
+        elif block is not None:
+            block.append(hop)
+            if hop.endswith("COMMIT"):
+                if not any(JOURNAL in h for h in block):
+                    kept += block
+                block = None
+        else:
+            kept.append(hop)
+    return kept
+
+
+async def test_launches_and_a_round_hand_over_few_calls(client, platform):
+    async with hops(platform.db) as fresh:
+        await client.ok("POST", "/api/game/launch", launch_body())
+    async with hops(platform.db) as relaunch:
+        await client.ok("POST", "/api/game/launch", launch_body())
+    await client.ok("POST", "/api/sandbox/game/bet", BET)  # the wallet's account exists from here on
+    async with hops(platform.db) as one_round:
+        await client.ok("POST", "/api/sandbox/game/bet", BET)
+    # A fresh launch: the session looked for, then the session with its player and the player's currency.
+    assert len(fresh) == 6
+    assert len(relaunch) == 1  # the player's last visit
+    # The platform's three transactions and the wallet's two, as counted in statements above.
+    assert len(without_journal_hops(one_round)) == 27

@@ -11,6 +11,7 @@ import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -210,10 +211,13 @@ class GuardedResolver(AbstractResolver):
 
 
 def client_middleware(policy: HostPolicy):
-    """Checks each call's URL before it is sent: the resolver never sees a host that is an address."""
+    """Checks each call's URL before it is sent: the resolver never sees a host that is an address.
+    A URL's verdict depends on its text and the policy alone (no DNS here), so it is worked out once
+    per URL; the addresses a name resolves to are checked on every call, by GuardedResolver."""
+    refusal = lru_cache(maxsize=1024)(lambda url: url_refusal(url, policy))
 
     async def check(request: aiohttp.ClientRequest, handler):
-        why = url_refusal(str(request.url), policy)
+        why = refusal(str(request.url))
         if why is not None:
             raise RefusedTarget(f"webhook refused: it {why}")
         return await handler(request)
