@@ -45,12 +45,12 @@ def _late(seconds: float) -> RequestTimeout:
 async def read_body(request: web.Request, seconds: float) -> bytes:
     if request.content.is_eof():  # the whole body came with the headers: no wait to bound
         request[RAW_BODY] = await request.read()
-        return request[RAW_BODY]
-    try:
-        async with asyncio.timeout(seconds):
-            request[RAW_BODY] = await request.read()
-    except TimeoutError:
-        raise _late(seconds) from None
+    else:
+        try:
+            async with asyncio.timeout(seconds):
+                request[RAW_BODY] = await request.read()
+        except TimeoutError:
+            raise _late(seconds) from None
     return request[RAW_BODY]
 
 
