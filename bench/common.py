@@ -87,6 +87,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def mock_argv(port: int, db: Path, *extra: str) -> list[str]:
+    """`netspace-mock serve` on `port` with the database `db`."""
+    return [sys.executable, "-m", "netspace_mock", "serve", "--port", str(port), "--db", str(db), *extra]
+
+
+def bare_argv(port: int, method: str, path: str, answer: Path, content_type: str) -> list[str]:
+    """bench/bare_server.py on `port`, answering `method path` with the bytes of the file `answer`."""
+    return [
+        sys.executable,
+        str(BENCH_DIR / "bare_server.py"),
+        str(port),
+        method,
+        path,
+        str(answer),
+        content_type,
+    ]
+
+
+async def mock_answer(mock: Server, method: str, path: str, body: bytes = b"") -> tuple[str, bytes]:
+    """The content type and bytes of the mock's answer to `method path`, which must be a 200."""
+    status, content_type, answer = await fetch(mock.url + path, method, body)
+    if status != 200:
+        raise RuntimeError(f"the mock answered {status} to {method} {path}: {answer[:300]!r}")
+    return content_type, answer
+
+
 class Server:
     """A server subprocess pinned to the server core; `stop()` ends it (SIGTERM, then SIGKILL)."""
 
@@ -99,8 +125,7 @@ class Server:
     @classmethod
     def mock(cls, workdir: Path, *extra: str) -> Server:
         port = free_port()
-        argv = [sys.executable, "-m", "netspace_mock", "serve", "--port", str(port), "--db"]
-        return cls("mock", [*argv, str(workdir / "bench.db"), *extra], port, workdir / "mock.log")
+        return cls("mock", mock_argv(port, workdir / "bench.db", *extra), port, workdir / "mock.log")
 
     async def healthy(self, path: str = "/health", timeout: float = 60.0, every: float = 0.05) -> None:
         deadline = time.monotonic() + timeout
@@ -142,13 +167,12 @@ async def mock_and_ceiling(
     mock = Server.mock(workdir)
     stack.callback(mock.stop)
     await mock.healthy()
-    status, content_type, answer = await fetch(mock.url + path, method, body)
-    if status != 200:
-        raise RuntimeError(f"the mock answered {status} to {method} {path}: {answer[:300]!r}")
+    content_type, answer = await mock_answer(mock, method, path, body)
     (workdir / "answer").write_bytes(answer)
     port = free_port()
-    argv = [sys.executable, str(BENCH_DIR / "bare_server.py"), str(port), method, path]
-    ceiling = Server("ceiling", [*argv, str(workdir / "answer"), content_type], port, workdir / "bare.log")
+    ceiling = Server(
+        "ceiling", bare_argv(port, method, path, workdir / "answer", content_type), port, workdir / "bare.log"
+    )
     stack.callback(ceiling.stop)
     await ceiling.healthy()
     if (await fetch(ceiling.url + path, method, body))[2] != answer:

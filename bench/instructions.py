@@ -22,7 +22,7 @@ from pathlib import Path
 import aiohttp
 import catalog
 import launch
-from common import BENCH_DIR, Server, compact, fetch, free_port, row, run, signed
+from common import Server, bare_argv, compact, fetch, free_port, mock_answer, mock_argv, row, run, signed
 from rounds import BET
 
 REQUESTS = 1600
@@ -117,12 +117,9 @@ async def per_unit(name: str, argv, workdir: Path, send, units: int, prepare=Non
         server.stop()
 
 
-def mock_argv(workdir: Path, name: str):
-    def argv(port: int) -> list[str]:
-        db = str(workdir / f"{name}.db")
-        return [sys.executable, "-m", "netspace_mock", "serve", "--port", str(port), "--db", db, *MOCK_FLAGS]
-
-    return argv
+def counted_mock(workdir: Path, name: str):
+    """The command line of a mock to count, for the port callgrind's server is given."""
+    return lambda port: mock_argv(port, workdir / f"{name}.db", *MOCK_FLAGS)
 
 
 async def route(workdir: Path, name: str, method: str, path: str, body: bytes) -> dict:
@@ -130,29 +127,19 @@ async def route(workdir: Path, name: str, method: str, path: str, body: bytes) -
     plain = Server.mock(workdir)
     try:
         await plain.healthy()
-        status, content_type, answer = await fetch(plain.url + path, method, body)
+        content_type, answer = await mock_answer(plain, method, path, body)
     finally:
         plain.stop()
-    if status != 200:
-        raise RuntimeError(f"the mock answered {status} to {method} {path}")
-    (workdir / f"{name}.answer").write_bytes(answer)
+    answer_file = workdir / f"{name}.answer"
+    answer_file.write_bytes(answer)
 
     def send(server: Server, n: int) -> asyncio.Future:
         return requests(server, method, path, body, n)
 
     def bare(port: int) -> list[str]:
-        script = str(BENCH_DIR / "bare_server.py")
-        return [
-            sys.executable,
-            script,
-            str(port),
-            method,
-            path,
-            str(workdir / f"{name}.answer"),
-            content_type,
-        ]
+        return bare_argv(port, method, path, answer_file, content_type)
 
-    mock = await per_unit(f"mock-{name}", mock_argv(workdir, name), workdir, send, REQUESTS)
+    mock = await per_unit(f"mock-{name}", counted_mock(workdir, name), workdir, send, REQUESTS)
     ceiling = await per_unit(f"ceiling-{name}", bare, workdir, send, REQUESTS)
     ratio = round(ceiling / mock, 3)
     print(f"{name:8} mock {mock:>11,} instructions a request, ceiling {ceiling:>9,}: ratio {ratio:.3f}")
@@ -175,7 +162,7 @@ async def measure(args, workdir: Path) -> dict:
         figure = f"{r['mock']:,}; {r['ceiling']:,} a request, ratio {r['ratio']:.3f}"
         rows.append(row(f"instructions: signed {name} (mock; ceiling)", figure))
     if "rounds" in MEASURES:
-        argv = mock_argv(workdir, "rounds")
+        argv = counted_mock(workdir, "rounds")
         per_round = await per_unit("mock-rounds", argv, workdir, rounds, ROUNDS, prepare=launch_sessions)
         results["rounds"] = {"mock": per_round, "rounds": ROUNDS}
         print(

@@ -2,8 +2,8 @@
 target and PASS/MISS, and all of it in bench/results/bench-STAMP.json (unless --no-save).
 
 `--only NAME` runs one (repeatable); `--with-peers` adds peers.py (`make bench-peers`); `--only
-instructions` counts instructions under callgrind instead (instructions.py, `make bench-instructions`). The other options
-are every benchmark's (common.options), each taking those it uses.
+instructions` counts instructions under callgrind instead (instructions.py, `make bench-instructions`).
+The other options are every benchmark's (common.options), each taking those it uses.
 """
 
 import asyncio
