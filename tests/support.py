@@ -24,6 +24,8 @@ from aiohttp.test_utils import TestClient
 from netspace_mock import js_json, schemas, signing
 from netspace_mock.api.routes import ROUTES
 from netspace_mock.client import AsyncNetspaceSDK
+from netspace_mock.serving import PLATFORM
+from netspace_mock.store import operators
 
 API_KEY = "sandbox-api-key"
 SECRET = "sandbox-secret-key"
@@ -219,9 +221,6 @@ async def hops(db) -> AsyncIterator[list[str]]:
 
 async def recorded_warnings(mock) -> list:
     """The integration warnings the mock behind `mock` (a Signed test client) recorded for its operator."""
-    from netspace_mock.serving import PLATFORM
-    from netspace_mock.store import operators
-
     platform = mock.client.app[PLATFORM]
     operator = await operators.by_api_key(platform.db, mock.api_key)
     return await platform.integration_warnings.of_operator(platform.db, operator.id)

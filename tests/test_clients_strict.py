@@ -3,10 +3,9 @@ the operator's integration warnings stay empty; the same request signed the leni
 
 from __future__ import annotations
 
+from netspace_mock.api.integration_warnings import HEADER
 from netspace_mock.client import AsyncNetspaceSDK
 from support import API_KEY, SECRET, recorded_warnings
-
-HEADER = "X-Netspace-Mock-Warning"
 
 
 async def test_the_python_client_passes_strict_and_draws_no_warning(make_client):
