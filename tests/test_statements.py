@@ -67,6 +67,7 @@ async def test_a_round_makes_few_statements(client, platform):
     await client.ok("POST", "/api/sandbox/game/bet", BET)  # the wallet's account exists from here on
     async with statements(platform.db) as seen:
         rnd = (await client.ok("POST", "/api/sandbox/game/bet", BET))["round"]
+        await platform.journal.flush()  # a journal batch begun in the window ends in it
     assert rnd["status"] == "settled" and rnd["balance"] == 1004
     platform_side = [t for t in transactions(seen) if not is_wallet(t)]
     wallet_side = [t for t in transactions(seen) if is_wallet(t)]
@@ -86,6 +87,7 @@ async def test_a_relaunch_that_changes_nothing_makes_one_statement(client, platf
     await client.ok("POST", "/api/game/launch", launch_body())
     async with statements(platform.db) as seen:
         await client.ok("POST", "/api/game/launch", launch_body())
+        await platform.journal.flush()
     # The player's last visit; the session is in the platform's cache.
     assert [s.split()[0] for s in without_journal(seen) if DISPATCHER_POLL not in s] == ["INSERT"]
 
@@ -103,6 +105,7 @@ async def test_launches_and_a_round_hand_over_few_calls(client, platform):
     await client.ok("POST", "/api/sandbox/game/bet", BET)  # the wallet's account exists from here on
     async with hops(platform.db) as one_round:
         await client.ok("POST", "/api/sandbox/game/bet", BET)
+        await platform.journal.flush()  # a journal batch begun in the window ends in it
     # A fresh launch: the session looked for, then the session with its player and the player's currency.
     assert len(fresh) == 6
     assert len(relaunch) == 1  # the player's last visit
