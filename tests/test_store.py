@@ -15,6 +15,7 @@ from netspace_mock.serving import PLATFORM
 from netspace_mock.settings import Settings
 from netspace_mock.sources import Clock, Ids
 from netspace_mock.store import Database
+from netspace_mock.store import journal as journal_store
 from netspace_mock.store.db import migrations
 from netspace_mock.store.db import one as db_one
 from support import Signed, count_rows, launch_body
@@ -135,6 +136,39 @@ async def test_wal_and_foreign_keys_are_on(platform, settings):
         async with platform.db.transaction() as conn:
             await conn.execute("INSERT INTO players VALUES (999, 'p', 't', 't')")
     assert await count_rows(platform.db, "players") == 0
+
+
+async def test_a_journal_row_reads_back_as_written_column_for_column(platform):
+    # Rows are bound by position: every field distinct, so a column written in another's place shows.
+    operator_id = platform.operators.default.id
+    entry = journal_store.Entry(
+        operator_id=operator_id,
+        created_at=1767225600.125,
+        source="game",
+        method="POST",
+        path="/api/sandbox/game/bet",
+        query="x=1",
+        headers={"X-API-Key": "k", "X-Signature": "abcdef012345…"},
+        body='{"amount":1}',
+        body_bytes=12,
+        verdict="refused",
+        refusal={"message": "signature mismatch"},
+        warnings=["a warning"],
+        fault="http_500 on every request",
+        status=500,
+        error_code="INTERNAL_ERROR",
+        latency_ms=1.5,
+        session_id="s-1",
+        round_id="r-1",
+        free_bet_id="fb-1",
+    )
+    bounds = journal_store.Bounds()
+    async with platform.db.transaction() as conn:
+        await journal_store.insert_many(conn, [entry], bounds)
+    (found,), total = await journal_store.search(platform.db, operator_id, {"round_id": "r-1"}, 10, 0)
+    assert total == 1 and found.id is not None
+    found.id = None
+    assert found == entry
 
 
 async def test_catalog_loaded_once_and_not_duplicated(settings):
