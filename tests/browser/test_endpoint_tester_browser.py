@@ -18,6 +18,7 @@ import shlex
 import pytest
 
 from netspace_mock import cli, schemas
+from pages import keep_to_the_mock, sign_in
 from support import SECRET
 
 pytestmark = pytest.mark.browser
@@ -27,32 +28,8 @@ WARNING = "X-Netspace-Mock-Warning"
 INSECURE_HOST = "portal.tester.example"
 
 
-def guard(page, origin: str) -> dict:
-    """Requests anywhere but the mock are refused and recorded; so are console errors, and every request
-    the tester makes of /api (to look for the secret key in them)."""
-    seen = {"outside": [], "errors": [], "api": []}
-
-    async def only_the_mock(route):
-        if route.request.url.startswith(origin + "/"):
-            if "/api/" in route.request.url:
-                seen["api"].append((route.request.headers, route.request.post_data or ""))
-            await route.continue_()
-        else:
-            seen["outside"].append(route.request.url)
-            await route.abort()
-
-    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    seen["route"] = only_the_mock
-    return seen
-
-
-async def sign_in(page, origin: str, api_key: str) -> None:
-    await page.goto(origin + "/portal/sign-in")
-    await page.fill("#api_key", api_key)
-    await page.fill("#secret_key", SECRET)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("h1:has-text('Dashboard')")
+async def open_the_tester(page, origin: str, api_key: str) -> None:
+    await sign_in(page, origin, api_key)
     await page.click("nav >> text=Integration")
     await page.wait_for_selector("#tester-route option[value='GET /api/games/catalog']", state="attached")
 
@@ -70,9 +47,8 @@ async def send(page, route: str | None = None, *, expect: str) -> dict:
 async def test_the_endpoint_tester_signs_sends_and_shows(page, screenshot, mock_factory):
     op = await mock_factory()
     origin = str(op.client.make_url("")).rstrip("/")
-    seen = guard(page, origin)
-    await page.context.route("**/*", seen["route"])
-    await sign_in(page, origin, op.api_key)
+    seen = await keep_to_the_mock(page, origin)  # its /api requests too, to look for the secret in them
+    await open_the_tester(page, origin, op.api_key)
 
     # Every /api route of the document, grouped by its tag.
     doc = await (await op.client.get("/openapi.json")).json()
@@ -157,9 +133,9 @@ async def test_the_endpoint_tester_signs_sends_and_shows(page, screenshot, mock_
 
     # The secret key is in the page once (where it already was) and in no request the tester made.
     assert (await page.content()).count(SECRET) == 1
-    assert seen["api"] and not [r for r in seen["api"] if SECRET in json.dumps(r)]
-    errors = [e for e in seen["errors"] if "status of 401 (Unauthorized)" not in e]
-    assert (seen["outside"], errors, len(seen["errors"])) == ([], [], 1)
+    assert seen.api and not [r for r in seen.api if SECRET in json.dumps(r)]
+    errors = [e for e in seen.errors if "status of 401 (Unauthorized)" not in e]
+    assert (seen.outside, errors, len(seen.errors)) == ([], [], 1)
 
 
 async def test_without_a_secure_context_the_tester_shows_the_command(launch, mock_factory, capsys):
@@ -167,9 +143,8 @@ async def test_without_a_secure_context_the_tester_shows_the_command(launch, moc
     origin = f"http://{INSECURE_HOST}:{op.client.port}"
     async with launch(f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1") as browser:
         page = await browser.new_page()
-        seen = guard(page, origin)
-        await page.context.route("**/*", seen["route"])
-        await sign_in(page, origin, op.api_key)
+        seen = await keep_to_the_mock(page, origin)
+        await open_the_tester(page, origin, op.api_key)
         assert await page.evaluate("window.isSecureContext") is False
         assert await page.is_visible("#tester-no-crypto")
 
@@ -196,4 +171,4 @@ async def test_without_a_secure_context_the_tester_shows_the_command(launch, moc
         await page.wait_for_selector(f"{STATUS}:has-text('200')")
         answer = json.loads(await page.text_content("#tester-answer"))
         assert answer["demo"] is True and answer["game_url"]
-        assert (seen["outside"], seen["errors"]) == ([], [])
+        assert (seen.outside, seen.errors) == ([], [])

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from netspace_mock.web.i18n import STRINGS
+from pages import keep_to_the_mock
 from support import launch_body
 
 pytestmark = pytest.mark.browser
@@ -27,19 +28,7 @@ async def open_game(page, op, *, demo: bool = False, **body) -> dict:
     else:
         answer = await op.ok("POST", "/api/game/launch", launch_body(**body))
     origin = answer["game_url"].split("/play/")[0]
-    watch = {"outside": [], "errors": []}
-
-    async def only_the_mock(route):
-        if route.request.url.startswith(origin + "/"):
-            await route.continue_()
-        else:
-            watch["outside"].append(route.request.url)
-            await route.abort()
-
-    await page.context.route("**/*", only_the_mock)
-    page.on("console", lambda m: m.type == "error" and watch["errors"].append(m.text))
-    page.on("pageerror", lambda e: watch["errors"].append(str(e)))
-    page.watch = watch
+    page.watch = await keep_to_the_mock(page, origin)
     await page.emulate_media(reduced_motion="reduce")  # screenshots without a half-played highlight
     await page.goto(answer["game_url"])
     await page.wait_for_function(
@@ -50,8 +39,8 @@ async def open_game(page, op, *, demo: bool = False, **body) -> dict:
 
 def clean(page, *answered: int) -> None:
     """Nothing asked of another host, and no console error but the HTTP statuses a test provoked."""
-    errors = [e for e in page.watch["errors"] if not any(f"status of {code} " in e for code in answered)]
-    assert (page.watch["outside"], errors) == ([], [])
+    errors = [e for e in page.watch.errors if not any(f"status of {code} " in e for code in answered)]
+    assert (page.watch.outside, errors) == ([], [])
 
 
 async def amount(page, selector: str) -> Decimal:

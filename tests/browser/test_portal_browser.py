@@ -15,6 +15,7 @@ import pytest
 
 from netspace_mock.app import DISPATCHER
 from netspace_mock.serving import PLATFORM
+from pages import keep_to_the_mock
 from support import API_KEY, SECRET, launch_body
 from wallets import OperatorWallet, serve
 
@@ -68,29 +69,13 @@ async def two_weeks_of_rounds(op, wallet_url: str) -> None:
         await op.ok("POST", "/api/sandbox/game/bet", {"session_id": session, "amount": 1, "outcome": "lose"})
 
 
-def watch_offline(page, origin: str) -> dict:
-    watch = {"outside": [], "errors": []}
-
-    async def only_the_mock(route):
-        if route.request.url.startswith(origin + "/"):
-            await route.continue_()
-        else:
-            watch["outside"].append(route.request.url)
-            await route.abort()
-
-    page.on("console", lambda m: m.type == "error" and watch["errors"].append(m.text))
-    page.on("pageerror", lambda e: watch["errors"].append(str(e)))
-    return {"watch": watch, "route": only_the_mock}
-
-
 @pytest.mark.slow  # a whole certification run watched in the page
 async def test_the_portal_end_to_end(page, screenshot, mock_factory, aiohttp_server):
     wallet_url = await slow_wallet(aiohttp_server, "books_duplicates")
     op = await mock_factory(webhook_url=wallet_url)
     await two_weeks_of_rounds(op, wallet_url)
     origin = str(op.client.make_url("")).rstrip("/")
-    offline = watch_offline(page, origin)
-    await page.context.route("**/*", offline["route"])
+    offline = await keep_to_the_mock(page, origin)
 
     # Register: the credentials are shown once.
     await page.goto(origin + "/portal/register")
@@ -196,5 +181,5 @@ async def test_the_portal_end_to_end(page, screenshot, mock_factory, aiohttp_ser
     await page.wait_for_selector("text=Read-only")
     await screenshot(page, "portal-settings")
     # The one error logged is the 400 of the malformed webhook URL this test typed on purpose.
-    errors = [e for e in offline["watch"]["errors"] if "status of 400 (Bad Request)" not in e]
-    assert (offline["watch"]["outside"], errors, len(offline["watch"]["errors"])) == ([], [], 1)
+    errors = [e for e in offline.errors if "status of 400 (Bad Request)" not in e]
+    assert (offline.outside, errors, len(offline.errors)) == ([], [], 1)

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from pages import keep_to_the_mock, sign_in
 from support import API_KEY, SECRET, Signed, launch_body
 
 pytestmark = pytest.mark.browser
@@ -16,18 +17,7 @@ pytestmark = pytest.mark.browser
 
 async def test_the_requests_page(page, screenshot, client):
     origin = str(client.client.make_url("")).rstrip("/")
-    outside, errors = [], []
-
-    async def only_the_mock(route):
-        if route.request.url.startswith(origin + "/"):
-            await route.continue_()
-        else:
-            outside.append(route.request.url)
-            await route.abort()
-
-    await page.context.route("**/*", only_the_mock)
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    watch = await keep_to_the_mock(page, origin)
 
     await client.ok("POST", "/api/game/launch", launch_body(session_id="s-browser"))
     rnd = (await client.ok("POST", "/api/sandbox/game/bet", {"session_id": "s-browser", "amount": 2}))[
@@ -41,11 +31,7 @@ async def test_the_requests_page(page, screenshot, client):
     )
     await client.error("GET", "/api/games/featured", status=503, code="SERVICE_UNAVAILABLE")
 
-    await page.goto(origin + "/portal/sign-in")
-    await page.fill("#api_key", API_KEY)
-    await page.fill("#secret_key", SECRET)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("h1:has-text('Dashboard')")
+    await sign_in(page, origin)
     await page.click("nav >> text=Requests")
     await page.wait_for_selector("h1:has-text('Requests')")
     rows = page.locator("details.request")
@@ -73,4 +59,4 @@ async def test_the_requests_page(page, screenshot, client):
     await page.wait_for_selector("h1:has-text('Transactions')")
     assert f"round_id={rnd['round_id']}" in page.url
     assert await page.locator("details.attempt").count() == 2  # the bet and the win of that round
-    assert outside == [] and errors == []
+    assert watch.outside == [] and watch.errors == []
