@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -224,6 +225,21 @@ async def recorded_warnings(mock) -> list:
     platform = mock.client.app[PLATFORM]
     operator = await operators.by_api_key(platform.db, mock.api_key)
     return await platform.integration_warnings.of_operator(platform.db, operator.id)
+
+
+BANNER = re.compile(r"serving on (http://127\.0\.0\.1:(\d+))")
+
+
+def banner_url(proc: subprocess.Popen, limit: float = 10.0) -> str:
+    """The URL that a `serve --port 0` subprocess, its stdout piped, prints on the banner's first line
+    once it listens. Bounded, so a server that never starts fails the test instead of hanging it."""
+    ready, _, _ = select.select([proc.stdout], [], [], limit)
+    if not ready:
+        raise AssertionError(f"serve printed no banner within {limit:g} s")
+    line = proc.stdout.readline()
+    found = BANNER.search(line if isinstance(line, str) else line.decode())
+    assert found, f"no banner: {line!r}"
+    return found.group(1)
 
 
 def free_port() -> int:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import select
 import shlex
 import signal
 import socket
@@ -22,11 +20,10 @@ import pytest
 
 from netspace_mock import __version__, signing
 from netspace_mock.cli import main as cli_main
-from support import API_KEY, SECRET, clean_env, cli
+from support import API_KEY, SECRET, banner_url, clean_env, cli
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "signatures.json").read_text(encoding="utf-8"))
 SDK_LAUNCH = next(v for v in VECTORS if v["note"] == "launch as in the SDK quick start")
-BANNER = re.compile(r"serving on (http://127\.0\.0\.1:(\d+))")
 
 
 def parse_sign(stdout: str) -> tuple[dict[str, str], list[str]]:
@@ -132,14 +129,12 @@ class Server:
             env=env,
             cwd=cwd,
         )
-        ready, _, _ = select.select([self.proc.stdout], [], [], 10)  # bounded: never hang the suite
-        if not ready:
-            self.kill()
-            raise AssertionError("serve printed no banner within 10 s")
-        line = self.proc.stdout.readline()  # the banner's first line, flushed once listening
-        found = BANNER.search(line)
-        assert found, f"no banner: {line!r} {self.proc.stderr.read() if self.proc.poll() is not None else ''}"
-        self.url, self.port = found.group(1), int(found.group(2))
+        try:
+            self.url = banner_url(self.proc)
+        except AssertionError as exc:
+            self.proc.kill()
+            raise AssertionError(f"{exc}; stderr: {self.proc.communicate()[1][-2000:]}") from None
+        self.port = int(self.url.rpartition(":")[2])
 
     def wait_healthy(self, limit: float = 10.0) -> dict:
         deadline = time.monotonic() + limit

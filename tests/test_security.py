@@ -8,6 +8,7 @@ import inspect
 import json
 import logging
 import re
+import socket
 import subprocess
 import time
 
@@ -19,7 +20,7 @@ from netspace_mock.api import auth, replay
 from netspace_mock.api.routes import ROUTES
 from netspace_mock.wallet import webhook as reference_wallet
 from netspace_mock.webhooks import client as webhook_client
-from support import free_port, launch_body, serve_process, wait_healthy
+from support import banner_url, launch_body, serve_process, wait_healthy
 
 # ---- secrets never in logs or answers -------------------------------------------------------------
 
@@ -104,23 +105,25 @@ async def _exercise(a: Operator, b: Operator) -> None:
 
 
 async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     operators = tmp_path / "operators.json"
-    nowhere = f"http://127.0.0.1:{free_port()}/hook"
+    # A port held but never listening: the webhook is refused, and no other server can take the port.
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))
+    nowhere = f"http://127.0.0.1:{dead.getsockname()[1]}/hook"
     operators.write_text(
         json.dumps([{"name": "B", "api_key": KEY_B, "secret_key": SECRET_B, "webhook_url": nowhere}])
     )
     stderr_path = tmp_path / "server.log"
     answers: list[str] = []
-    with open(stderr_path, "wb") as stderr:
+    with dead, open(stderr_path, "wb") as stderr:
         proc = serve_process(
-            "--port", str(port), "--db", str(tmp_path / "sec.db"), "--api-key", KEY_A,
+            "--port", "0", "--db", str(tmp_path / "sec.db"), "--api-key", KEY_A,
             "--secret-key", SECRET_A, "--operators", str(operators), "--log-format", "json",
             "--webhook-backoff", "0.01", "--webhook-retries", "2",
-            stderr=stderr,
+            stdout=subprocess.PIPE, stderr=stderr,
         )  # fmt: skip
         try:
+            base = banner_url(proc)  # the port it listens on: no window for another process to take it
             async with aiohttp.ClientSession() as http:
                 await wait_healthy(http, base, proc)  # a server that could not start fails as such
                 await _exercise(
@@ -152,23 +155,18 @@ async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
 
 
 async def test_a_custom_secret_is_not_printed_at_start(tmp_path):
-    port = free_port()
     proc = serve_process(
-        "--port",
-        str(port),
-        "--db",
-        str(tmp_path / "banner.db"),
-        "--secret-key",
-        SECRET_A,
-        stdout=subprocess.PIPE,
+        "--port", "0", "--db", str(tmp_path / "banner.db"), "--secret-key", SECRET_A, stdout=subprocess.PIPE
     )
     try:
+        base = banner_url(proc)
         async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, f"http://127.0.0.1:{port}")
+            await wait_healthy(http, base)
     finally:
         proc.terminate()
-        banner = proc.communicate(timeout=10)[0].decode()
-    assert "serving on" in banner
+        banner = proc.stdout.read().decode()  # after the first line; to the end, as the server exits
+        proc.wait(timeout=10)
+    assert "Secret key  (set; not shown)" in banner  # the rest of the banner, after its first line
     assert SECRET_A not in banner
 
 
