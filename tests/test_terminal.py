@@ -13,9 +13,8 @@ import sys
 import pytest
 
 from netspace_mock.client import AsyncNetspaceSDK, NetspaceError
-from support import API_KEY, SECRET, clean_env, free_port
+from support import API_KEY, BANNER, SECRET, clean_env, free_port
 
-BANNER = re.compile(r"serving on (http://127\.0\.0\.1:\d+)")
 LIMIT = 60  # seconds any one subprocess may take: never hang the suite
 
 
