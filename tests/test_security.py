@@ -136,6 +136,7 @@ async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+            proc.stdout.close()
     logs = stderr_path.read_text()
     lines = [json.loads(line) for line in logs.splitlines() if line.strip()]
     requests = [line for line in lines if line.get("logger") == "netspace_mock.requests"]
@@ -165,6 +166,7 @@ async def test_a_custom_secret_is_not_printed_at_start(tmp_path):
     finally:
         proc.terminate()
         banner = proc.stdout.read().decode()  # after the first line; to the end, as the server exits
+        proc.stdout.close()
         proc.wait(timeout=10)
     assert "Secret key  (set; not shown)" in banner  # the rest of the banner, after its first line
     assert SECRET_A not in banner
