@@ -230,16 +230,17 @@ async def recorded_warnings(mock) -> list:
 BANNER = re.compile(r"serving on (http://127\.0\.0\.1:(\d+))")
 
 
-def banner_url(proc: subprocess.Popen, limit: float = 10.0) -> str:
-    """The URL that a `serve --port 0` subprocess, its stdout piped, prints on the banner's first line
-    once it listens. Bounded, so a server that never starts fails the test instead of hanging it."""
+def banner(proc: subprocess.Popen, limit: float = 10.0) -> re.Match:
+    """The first line of a `serve` subprocess's banner (its stdout piped), printed once it listens,
+    matched by BANNER: group 1 the URL, group 2 the port, `.string` the line. Bounded, so a server that
+    never starts fails the test instead of hanging it."""
     ready, _, _ = select.select([proc.stdout], [], [], limit)
     if not ready:
         raise AssertionError(f"serve printed no banner within {limit:g} s")
     line = proc.stdout.readline()
     found = BANNER.search(line if isinstance(line, str) else line.decode())
     assert found, f"no banner: {line!r}"
-    return found.group(1)
+    return found
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ import pytest
 
 from netspace_mock import __version__, signing
 from netspace_mock.cli import main as cli_main
-from support import API_KEY, SECRET, banner_url, clean_env, cli
+from support import API_KEY, SECRET, banner, clean_env, cli
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "signatures.json").read_text(encoding="utf-8"))
 SDK_LAUNCH = next(v for v in VECTORS if v["note"] == "launch as in the SDK quick start")
@@ -130,11 +130,11 @@ class Server:
             cwd=cwd,
         )
         try:
-            self.url = banner_url(self.proc)
+            found = banner(self.proc)
         except AssertionError as exc:
             self.proc.kill()
             raise AssertionError(f"{exc}; stderr: {self.proc.communicate()[1][-2000:]}") from None
-        self.port = int(self.url.rpartition(":")[2])
+        self.url, self.port = found.group(1), int(found.group(2))
 
     def wait_healthy(self, limit: float = 10.0) -> dict:
         deadline = time.monotonic() + limit

@@ -20,7 +20,7 @@ from netspace_mock.api import auth, replay
 from netspace_mock.api.routes import ROUTES
 from netspace_mock.wallet import webhook as reference_wallet
 from netspace_mock.webhooks import client as webhook_client
-from support import banner_url, launch_body, serve_process, wait_healthy
+from support import banner, launch_body, serve_process, wait_healthy
 
 # ---- secrets never in logs or answers -------------------------------------------------------------
 
@@ -123,7 +123,7 @@ async def test_secrets_are_never_in_the_logs_or_any_answer(tmp_path):
             stdout=subprocess.PIPE, stderr=stderr,
         )  # fmt: skip
         try:
-            base = banner_url(proc)  # the port it listens on: no window for another process to take it
+            base = banner(proc).group(1)  # the port it listens on: no window for another to take it
             async with aiohttp.ClientSession() as http:
                 await wait_healthy(http, base, proc)  # a server that could not start fails as such
                 await _exercise(
@@ -160,16 +160,17 @@ async def test_a_custom_secret_is_not_printed_at_start(tmp_path):
         "--port", "0", "--db", str(tmp_path / "banner.db"), "--secret-key", SECRET_A, stdout=subprocess.PIPE
     )
     try:
-        base = banner_url(proc)
+        first = banner(proc)
         async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, base)
+            await wait_healthy(http, first.group(1))
     finally:
         proc.terminate()
-        banner = proc.stdout.read().decode()  # after the first line; to the end, as the server exits
+        rest = proc.stdout.read().decode()  # after the first line, to the server's exit
         proc.stdout.close()
         proc.wait(timeout=10)
-    assert "Secret key  (set; not shown)" in banner  # the rest of the banner, after its first line
-    assert SECRET_A not in banner
+    printed = first.string + rest
+    assert "serving on" in printed and "Secret key  (set; not shown)" in printed
+    assert SECRET_A not in printed
 
 
 # ---- constant-time comparison ---------------------------------------------------------------------
